@@ -1,0 +1,1 @@
+"""Relay gateway: the only public entry to Relay."""

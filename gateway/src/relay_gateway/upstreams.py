@@ -1,0 +1,105 @@
+"""Where a service lives, and how a request gets there: in-process (all-in-one,
+the service's WSGI app called directly) or over HTTP (distributed)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+from flask import Response
+from requests.adapters import HTTPAdapter
+
+from relaykit.errors import RelayError
+
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+    "host",
+}
+
+
+class BadGateway(RelayError):
+    status, title, slug = 502, "Bad gateway", "bad-gateway"
+
+
+class GatewayTimeout(RelayError):
+    status, title, slug = 504, "Gateway timeout", "gateway-timeout"
+
+
+class WsgiUpstream:
+    def __init__(self, name: str, app: Any) -> None:
+        self.name = name
+        self.app = app
+
+    def forward(self, environ: dict[str, Any], path: str, headers: dict[str, str]) -> Response:
+        env = dict(environ)
+        env["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/api/{self.name}"
+        env["PATH_INFO"] = path
+        for key in [k for k in env if k.startswith("HTTP_")]:
+            del env[key]
+        for key, value in headers.items():
+            name = key.upper().replace("-", "_")
+            if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                env[name] = value
+            else:
+                env["HTTP_" + name] = value
+        return Response.from_app(self.app, env)
+
+    def get_json(self, path: str) -> Any:
+        client = self.app.test_client()
+        return client.get(path).get_json()
+
+
+class HttpUpstream:
+    def __init__(self, name: str, base_url: str, timeout: float = 30.0) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def forward(self, environ: dict[str, Any], path: str, headers: dict[str, str]) -> Response:
+        query = environ.get("QUERY_STRING", "")
+        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        headers = dict(headers) | {"X-Forwarded-Prefix": f"/api/{self.name}"}
+        length = environ.get("CONTENT_LENGTH")
+        body = environ["wsgi.input"].read(int(length)) if length else None
+        try:
+            upstream = self.session.request(
+                environ["REQUEST_METHOD"],
+                url,
+                headers=headers,
+                data=body,
+                timeout=(3.0, self.timeout),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            raise GatewayTimeout(f"the {self.name} service did not answer in time") from None
+        except requests.ConnectionError:
+            raise BadGateway(f"the {self.name} service is unreachable") from None
+        out_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
+        return Response(upstream.content, status=upstream.status_code, headers=out_headers)
+
+    def get_json(self, path: str) -> Any:
+        return self.session.get(f"{self.base_url}{path}", timeout=(3.0, 10.0)).json()
+
+
+def from_environment() -> dict[str, HttpUpstream]:
+    """`RELAY_UPSTREAM_<SERVICE>=http://host:port` for every service behind the gateway."""
+    found = {}
+    for key, value in os.environ.items():
+        if key.startswith("RELAY_UPSTREAM_") and value:
+            name = key.removeprefix("RELAY_UPSTREAM_").lower().replace("_", "-")
+            found[name] = HttpUpstream(name, value)
+    return found

@@ -1,0 +1,1 @@
+"""Relay's shared service kit: everything each service would otherwise copy."""

@@ -1,0 +1,77 @@
+"""Every service in one process (`make run`): SQLite files under ./var, kombu's
+memory transport, relays and consumers on threads, the gateway in front.
+
+The same service code as the distributed mode; only the composition differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from relaykit import logs
+from relaykit.runner import TaskRunner
+from relaykit.service import Runtime, ServiceSpec, discover
+from relaykit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build(specs: dict[str, ServiceSpec] | None = None) -> tuple[dict[str, Runtime], Runtime]:
+    """Runtimes for every service plus the gateway wired to them in-process."""
+    specs = specs or discover()
+    services = {n: Runtime(s, Settings.from_env(n)) for n, s in specs.items() if not s.edge}
+    edges = [s for s in specs.values() if s.edge]
+    if len(edges) != 1:
+        raise RuntimeError(f"expected exactly one gateway, found {[s.name for s in edges]}")
+    gateway = Runtime(edges[0], Settings.from_env(edges[0].name))
+    gateway.upstreams = {n: rt.app for n, rt in services.items() if rt.spec.has_api}
+    return services, gateway
+
+
+def run(host: str = "127.0.0.1", port: int = 8080, demo: bool = True) -> None:
+    os.environ.setdefault("RELAY_LOG_FORMAT", "text")
+    first = Settings.from_env("relay")
+    logs.configure(first.log_level, first.log_format)
+    services, gateway = build()
+    for rt in [*services.values(), gateway]:
+        rt.migrate()
+    runner = TaskRunner()
+    for name, rt in services.items():
+        runner.start(rt.tasks(), owner=name)
+
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, gateway.app, threaded=True)
+    lines = []
+    if demo:
+        for rt in [*services.values(), gateway]:
+            if rt.spec.demo:
+                rt.spec.demo(rt)
+        lines = gateway.app.extensions.get("relay.banner", [])
+    base = f"http://{host}:{port}"
+    print(
+        "\nRelay is running (all-in-one: SQLite in ./var, in-process bus)\n"
+        f"  gateway          {base}/\n"
+        f"  API (OpenAPI)    {base}/api/openapi.json\n"
+        f"  metrics          {base}/metrics\n"
+        + "".join(f"  {line.format(base=base)}\n" for line in lines)
+        + "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+    def _stop(*_: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping...", flush=True)
+        runner.shutdown()
+        for rt in [*services.values(), gateway]:
+            rt.db.dispose()

@@ -1,0 +1,90 @@
+"""`relay up`: every service API and worker as its own process against RabbitMQ
+and PostgreSQL, the gateway in front. The processes are the same `relay run
+--target ...` commands a Kubernetes pod runs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from relaykit.service import discover
+
+DEFAULTS = {
+    "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/relay_{service}",
+    "AMQP_URL": "amqp://guest:guest@127.0.0.1:5672//",
+}
+
+
+def _command(target: str, port: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "relaykit.cli",
+        "run",
+        "--target",
+        target,
+        "--port",
+        str(port),
+        "--no-migrate",
+        *extra,
+    ]
+
+
+def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
+    env = dict(os.environ)
+    for key, value in DEFAULTS.items():
+        env.setdefault(key, value)
+    env.setdefault("RELAY_IDENTITY_SECRET", secrets.token_urlsafe(32))
+    env.setdefault("RELAY_LOG_FORMAT", "text")
+    specs = discover()
+
+    print("migrating databases...", flush=True)
+    subprocess.run([sys.executable, "-m", "relaykit.cli", "migrate"], env=env, check=True)
+
+    plan: list[tuple[str, list[str]]] = []
+    for i, (name, spec) in enumerate(s for s in specs.items() if not s[1].edge):
+        api_port, worker_port = base_port + 1 + i, base_port + 51 + i
+        if spec.routes is not None:
+            plan.append((f"{name}-api  http://127.0.0.1:{api_port}", _command(f"{name}-api", api_port)))
+            env[f"RELAY_UPSTREAM_{name.upper().replace('-', '_')}"] = f"http://127.0.0.1:{api_port}"
+        if spec.consumers or spec.publishes or spec.background:
+            plan.append(
+                (f"{name}-worker  http://127.0.0.1:{worker_port}/metrics", _command(f"{name}-worker", worker_port))
+            )
+    plan.append((f"gateway  http://127.0.0.1:{gateway_port}/", _command("gateway", gateway_port, "--demo")))
+
+    procs: list[subprocess.Popen] = []
+    for label, cmd in plan:
+        procs.append(subprocess.Popen(cmd, env=env))
+        print(f"  started {label}", flush=True)
+    print("Relay is running distributed (PostgreSQL + RabbitMQ). Press Ctrl-C to stop.", flush=True)
+
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for (label, _), p in zip(plan, procs, strict=True):
+                if p.poll() is not None:
+                    print(f"{label.split()[0]} exited with {p.returncode}; stopping everything", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + 15
+        for p in procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -1,0 +1,53 @@
+"""JSON log lines, each with the service and the current correlation id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+from relaykit import correlation
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "correlation_id": correlation.current(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        cid = correlation.current()
+        base = super().format(record)
+        return f"{base} [cid={cid}]" if cid else base
+
+
+def configure(level: str = "INFO", fmt: str = "json") -> None:
+    """Idempotent: the all-in-one process configures once for every service."""
+    root = logging.getLogger()
+    if getattr(root, "_relay_configured", False):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("amqp", "kombu", "werkzeug", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root._relay_configured = True  # type: ignore[attr-defined]

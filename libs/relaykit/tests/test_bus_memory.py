@@ -1,0 +1,133 @@
+"""The bus on kombu's memory transport and SQLite (the all-in-one composition)."""
+
+import json
+
+import pytest
+from probe import BINDING, Behaviour, effect_count, effect_rows, probe_spec, publish_raw, ticket_created
+from relay_contracts import validate
+from sqlalchemy import select
+
+from relaykit import correlation
+from relaykit.bus.connection import connect
+from relaykit.bus.deadletters import list_dead, replay
+from relaykit.kit_schema import inbox, outbox
+from relaykit.testing.harness import wait_for
+
+
+@pytest.fixture
+def probe(harness, bus_namespace):
+    behaviour = Behaviour()
+    rt = harness.runtime(probe_spec(behaviour, publishes=("ticket.created",)), namespace=bus_namespace)
+    return behaviour, rt
+
+
+def _emit(rt, number, cid=None):
+    with correlation.bound(cid), rt.db.session() as s:
+        body = ticket_created(number)
+        rt.outbox.emit(
+            s,
+            "ticket.created",
+            body["data"],
+            aggregate_type="ticket",
+            aggregate_id=body["aggregate_id"],
+            sequence=1,
+        )
+
+
+def test_outbox_rows_are_validated_and_committed_with_the_state(probe):
+    _, rt = probe
+    _emit(rt, 1, cid="req-1")
+    with rt.db.sessions() as s:
+        row = s.execute(select(outbox)).one()
+    body = json.loads(row.body)
+    validate(body)
+    assert (row.type, row.correlation_id, row.published_at) == ("ticket.created", "req-1", None)
+
+
+def test_an_invalid_message_is_never_committed(probe):
+    _, rt = probe
+    with pytest.raises(ValueError), rt.db.session() as s:
+        rt.outbox.emit(
+            s, "ticket.created", {"ticket": {"id": "x"}}, aggregate_type="ticket", aggregate_id="x", sequence=1
+        )
+    with rt.db.sessions() as s:
+        assert s.execute(select(outbox)).all() == []
+
+
+def test_a_rolled_back_transaction_publishes_nothing(probe, harness):
+    _, rt = probe
+    with pytest.raises(RuntimeError), correlation.bound(None), rt.db.session() as s:
+        body = ticket_created(1)
+        rt.outbox.emit(s, "ticket.created", body["data"], aggregate_type="ticket", aggregate_id="a", sequence=1)
+        raise RuntimeError("state change failed")
+    harness.start(rt)
+    with rt.db.sessions() as s:
+        assert s.execute(select(outbox)).all() == []
+
+
+def test_events_flow_from_outbox_to_consumer_once_with_their_correlation_id(probe, harness):
+    behaviour, rt = probe
+    harness.start(rt)
+    wait_for(lambda: rt.tasks, what="tasks")
+    for n in range(1, 21):
+        _emit(rt, n, cid=f"req-{n}")
+    wait_for(lambda: effect_count(rt.db) == 20, what="20 effects")
+    rows = effect_rows(rt.db)
+    assert sorted(n for _, n in rows) == list(range(1, 21))
+    with rt.db.sessions() as s:
+        cids = dict(
+            s.execute(select(__import__("probe").effects.c.number, __import__("probe").effects.c.correlation_id)).all()
+        )
+        assert cids[7] == "req-7"
+        assert s.scalar(select(outbox.c.id).where(outbox.c.published_at.is_(None))) is None
+
+
+def test_duplicates_are_applied_once(probe, harness):
+    behaviour, rt = probe
+    harness.start(rt)
+    body = ticket_created(5)
+    publish_raw(rt.settings.amqp_url, rt.topology, [body, body, body], declare=[BINDING])
+    publish_raw(rt.settings.amqp_url, rt.topology, [ticket_created(6)], declare=[BINDING])
+    wait_for(lambda: effect_count(rt.db) == 2, what="2 effects")
+    assert sorted(n for _, n in effect_rows(rt.db)) == [5, 6]
+    with rt.db.sessions() as s:
+        assert len(s.execute(select(inbox)).all()) == 2
+
+
+def test_failures_retry_then_dead_letter_and_replay_puts_them_back(probe, harness):
+    behaviour, rt = probe
+    behaviour.fail_numbers = {2}
+    harness.start(rt)
+    publish_raw(
+        rt.settings.amqp_url,
+        rt.topology,
+        [
+            ticket_created(1),
+            ticket_created(2),
+            "{not json",
+            {"type": "ticket.created", "version": 1},
+            ticket_created(3),
+        ],
+        declare=[BINDING],
+    )
+    wait_for(lambda: effect_count(rt.db) == 2, what="the good messages")
+    dead_queue = rt.topology.dead_queue_name(rt.topology.queue_name("probe", "sink"))
+    url = rt.settings.amqp_url
+
+    def dead():
+        with connect(url) as conn:
+            return list_dead(conn, dead_queue)
+
+    letters = wait_for(lambda: len(dead()) == 3 and dead(), what="three dead letters")
+    reasons = sorted(d.reason for d in letters)
+    assert any("boom on ticket 2" in r for r in reasons)
+    assert sum("contract violation" in r for r in reasons) == 2
+    boom = next(d for d in letters if "boom" in d.reason)
+    assert boom.attempts == 3  # the first try and two retries
+    assert len(dead()) == 3  # listing removed nothing
+
+    behaviour.fail_numbers = set()
+    with connect(url) as conn:
+        assert replay(conn, url, dead_queue, {boom.message_id}) == 1
+    wait_for(lambda: effect_count(rt.db) == 3, what="the replayed message")
+    assert len(dead()) == 2

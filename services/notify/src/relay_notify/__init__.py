@@ -1,0 +1,1 @@
+"""Relay notify: email, webhook and SMS delivery of ticket events."""

@@ -1,0 +1,1 @@
+"""Relay portal: the customers' own web front."""

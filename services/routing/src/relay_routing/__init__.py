@@ -1,0 +1,1 @@
+"""Relay routing: assignment rules, group distribution and automation rules."""

@@ -1,0 +1,1 @@
+"""Relay SLA: service calendars, SLA rules, and the deadlines of every ticket."""

@@ -1,0 +1,1 @@
+"""Relay tickets: the system of record for tickets, their lifecycle and history."""

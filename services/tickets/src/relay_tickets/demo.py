@@ -1,0 +1,29 @@
+"""Demo tickets for the all-in-one mode, loaded once into an empty database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from relay_tickets.adapters.orm import tickets
+from relay_tickets.service_layer import handlers
+from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from relaykit.service import Runtime
+
+DEMO_TICKETS = [
+    ("Printer on the 2nd floor jams on every page", "It started after the toner change this morning.", "email"),
+    ("VPN drops every 10 minutes", "Windows 11 laptop, office Wi-Fi and home both.", "portal"),
+    ("New employee starts Monday: laptop and accounts", "Anna Petrova, accounting.", "agent"),
+    ("Invoice #4471 shows the wrong VAT rate", "", "email"),
+    ("Cannot open the shared calendar", "Error 0x800CCC0E in Outlook.", "api"),
+]
+
+
+def load(runtime: Runtime) -> None:
+    with runtime.db.sessions() as s:
+        if s.scalar(select(func.count()).select_from(tickets)):
+            return
+    for subject, description, channel in DEMO_TICKETS:
+        handlers.create_ticket(
+            lambda: TicketsUnitOfWork(runtime.db, runtime.outbox),
+            handlers.CreateTicket(subject=subject, description=description, channel=channel),
+        )
