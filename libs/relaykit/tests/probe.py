@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kombu import Producer
-from relay_contracts import ConsumerBinding
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
+from relay_contracts import ConsumerBinding
 from relaykit import correlation
 from relaykit.bus import Message
 from relaykit.bus.connection import connect

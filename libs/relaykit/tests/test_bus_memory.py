@@ -4,9 +4,9 @@ import json
 
 import pytest
 from probe import BINDING, Behaviour, effect_count, effect_rows, probe_spec, publish_raw, ticket_created
-from relay_contracts import validate
 from sqlalchemy import select
 
+from relay_contracts import validate
 from relaykit import correlation
 from relaykit.bus.connection import connect
 from relaykit.bus.deadletters import list_dead, replay
@@ -66,7 +66,7 @@ def test_a_rolled_back_transaction_publishes_nothing(probe, harness):
 
 
 def test_events_flow_from_outbox_to_consumer_once_with_their_correlation_id(probe, harness):
-    behaviour, rt = probe
+    _behaviour, rt = probe
     harness.start(rt)
     wait_for(lambda: rt.tasks, what="tasks")
     for n in range(1, 21):
@@ -83,7 +83,7 @@ def test_events_flow_from_outbox_to_consumer_once_with_their_correlation_id(prob
 
 
 def test_duplicates_are_applied_once(probe, harness):
-    behaviour, rt = probe
+    _behaviour, rt = probe
     harness.start(rt)
     body = ticket_created(5)
     publish_raw(rt.settings.amqp_url, rt.topology, [body, body, body], declare=[BINDING])
