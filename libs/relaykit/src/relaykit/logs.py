@@ -12,6 +12,10 @@ from relaykit import correlation
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
+def _extras(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
@@ -21,9 +25,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "correlation_id": correlation.current(),
         }
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                line[key] = value
+        line.update(_extras(record))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
@@ -33,7 +35,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         cid = correlation.current()
         base = super().format(record)
-        return f"{base} [cid={cid}]" if cid else base
+        extras = " ".join(f"{k}={v}" for k, v in _extras(record).items())
+        return " ".join(part for part in (base, extras, f"[cid={cid}]" if cid else "") if part)
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:

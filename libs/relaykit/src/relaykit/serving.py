@@ -23,6 +23,8 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) ->
             self.cfg.set("threads", threads or int(os.environ.get("RELAY_WEB_THREADS", "16")))
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)
+            # Several gunicorns run side by side (`relay up`); none needs the control socket.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             # After the fork, so every worker opens its own database connections.

@@ -34,7 +34,10 @@ def _env(name: str, default: str) -> str:
 
 
 def service_database_url(template: str, service: str, data_dir: Path) -> str:
-    return template.format(service=service.replace("-", "_"), data_dir=data_dir)
+    # URL builders percent-encode the braces; accept the placeholder either way.
+    for encoded, plain in (("%7Bservice%7D", "{service}"), ("%7Bdata_dir%7D", "{data_dir}")):
+        template = template.replace(encoded, plain).replace(encoded.lower(), plain)
+    return template.replace("{service}", service.replace("-", "_")).replace("{data_dir}", str(data_dir))
 
 
 @dataclass(frozen=True)
