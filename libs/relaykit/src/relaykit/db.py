@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,19 @@ def ensure_database(url: str) -> None:
             exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
             if not exists:
                 log.info("creating database", extra={"database": parsed.database})
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+                except ProgrammingError as e:
+                    # Another replica created it between our check and our CREATE.
+                    if "already exists" not in str(e):
+                        raise
     finally:
         admin.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN instead.
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     # WAL lets the API threads read while the relay and consumers write.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -60,6 +68,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from kombu import Connection
 
 
-def connect(url: str, *, heartbeat: int = 30) -> Connection:
-    """A lazy connection; on AMQP every channel is in publisher-confirm mode, so a
-    publish returns only once the broker has taken responsibility for the message."""
+def connect(url: str, *, heartbeat: int = 30, confirm_each: bool = True) -> Connection:
+    """A lazy connection. With `confirm_each` (the default) every AMQP channel is in
+    publisher-confirm mode and a publish returns only once the broker has taken
+    responsibility for the message; the outbox relay turns it off and waits for the
+    confirms of a whole batch at once (relaykit.bus.confirms)."""
     if url.startswith("memory://"):
         # The memory transport polls its queues; its default nap is a whole second.
         return Connection(url, transport_options={"polling_interval": 0.01})
@@ -15,5 +17,5 @@ def connect(url: str, *, heartbeat: int = 30) -> Connection:
         url,
         heartbeat=heartbeat,
         connect_timeout=5,
-        transport_options={"confirm_publish": True, "max_retries": 1},
+        transport_options={"confirm_publish": confirm_each, "max_retries": 1},
     )

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from relaykit.bus.envelope import Message, new_message
 from relaykit.db import Database
 from relaykit.kit_schema import outbox as outbox_table
 
-NOTIFY_CHANNEL = "relay_outbox"
+NOTIFY_CHANNEL = "relay_outbox"  # see kit_migrations/versions/0002
 
 
 class Outbox:
@@ -82,11 +82,9 @@ class Outbox:
                 published_at=None,
             )
         )
-        if not session.info.get("relay_outbox_rows"):
-            session.info["relay_outbox_rows"] = True
-            if session.bind.dialect.name == "postgresql":
-                # NOTIFY is transactional: a relay in another process wakes at our commit.
-                session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        # A relay in this process wakes at our commit; one in another process is
+        # woken by the NOTIFY that the table's trigger sends (PostgreSQL).
+        session.info["relay_outbox_rows"] = True
 
     def emit(self, session: Session, type_: str, data: dict[str, Any], **kw: Any) -> Message:
         message = self.message(type_, data, **kw)

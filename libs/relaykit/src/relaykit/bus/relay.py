@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 
 from relay_contracts import ConsumerBinding
 from relaykit import metrics
+from relaykit.bus.confirms import BatchConfirms
 from relaykit.bus.connection import connect
 from relaykit.bus.outbox import NOTIFY_CHANNEL, Outbox, relay_lock_key
 from relaykit.bus.topology import Topology
@@ -103,14 +104,15 @@ class OutboxRelay:
             signal = None
             try:
                 signal = _PgSignal(self.db, self.service) if self.db.is_postgres else _LocalSignal(self.outbox)
-                with connect(self.amqp_url) as conn:
+                with connect(self.amqp_url, confirm_each=False) as conn:
                     conn.ensure_connection(max_retries=1)
                     channel = conn.channel()
                     self.topology.declare(channel, self.bindings)
+                    confirms = BatchConfirms(conn, channel)
                     producer = Producer(channel, exchange=self.topology.exchange)
                     log.info("outbox relay publishing", extra={"service": self.service})
                     backoff = 0.5
-                    self._pump(producer, signal, stop)
+                    self._pump(producer, confirms, signal, stop)
             except _Standby:
                 stop.wait(2.0)
             except Exception as e:  # broker or database away: rows stay, we come back
@@ -125,15 +127,15 @@ class OutboxRelay:
                 if signal is not None:
                     signal.close()
 
-    def _pump(self, producer: Producer, signal, stop: threading.Event) -> None:
+    def _pump(self, producer: Producer, confirms: BatchConfirms, signal, stop: threading.Event) -> None:
         while not stop.is_set():
-            published = self.publish_batch(producer)
+            published = self.publish_batch(producer, confirms)
             self._housekeeping()
             if published < self.batch:
                 signal.wait(self.idle_seconds)
 
     # -- work ------------------------------------------------------------------
-    def publish_batch(self, producer: Producer) -> int:
+    def publish_batch(self, producer: Producer, confirms: BatchConfirms) -> int:
         with self.db.sessions() as s:
             rows = s.execute(
                 select(
@@ -150,7 +152,6 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        done: list[int] = []
         try:
             for row in rows:
                 producer.publish(
@@ -165,18 +166,20 @@ class OutboxRelay:
                     headers={"x-correlation-id": row.correlation_id, "x-relay-type": row.type},
                     retry=False,
                 )
-                done.append(row.id)
+                confirms.published(row)
+            confirms.wait()
         finally:
             # Rows confirmed before a failure are marked, so only the unconfirmed
             # remainder is published again (and consumers' inboxes absorb that).
+            done = confirms.take_confirmed()
             if done:
-                self._mark_published(done, rows[: len(done)])
+                self._mark_published(done)
         return len(done)
 
-    def _mark_published(self, ids: list[int], rows) -> None:
+    def _mark_published(self, rows) -> None:
         now = datetime.now(UTC)
         with self.db.session() as s:
-            s.execute(update(outbox_table).where(outbox_table.c.id.in_(ids)).values(published_at=now))
+            s.execute(update(outbox_table).where(outbox_table.c.id.in_([r.id for r in rows])).values(published_at=now))
         for row in rows:
             metrics.events_published.labels(self.service, row.type).inc()
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
