@@ -6,6 +6,7 @@
   relay run --target gateway        the gateway alone
   relay up                          every target as its own process (`make up`)
   relay migrate [SERVICE...]        Alembic upgrade (creates the database if missing)
+  relay revision SERVICE -m "..."   draft a migration from the service's tables
   relay dlq list | replay           dead letters
 
 Services contribute commands of their own through the `relay.commands` entry points.
@@ -106,6 +107,20 @@ def migrate(services: tuple[str, ...]) -> None:
     for name in services or tuple(discover()):
         _runtime(name).migrate()
         click.echo(f"{name}: migrated")
+
+
+@main.command()
+@click.argument("service")
+@click.option("-m", "--message", required=True, help="what the migration does")
+def revision(service: str, message: str) -> None:
+    """Draft a migration for SERVICE from its tables (autogenerate; review it before committing)."""
+    from relaykit import migrations
+
+    rt = _runtime(service)
+    rt.migrate()  # autogenerate compares against a database at the newest revision
+    if rt.spec.metadata is None:
+        raise click.UsageError(f"{service} declares no tables")
+    migrations.revision(rt.db, rt.spec.migrations, rt.spec.metadata, service, message)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from relaykit.db import Database
 KIT_DIR = Path(__file__).resolve().parent / "kit_migrations"
 
 
-def config(db: Database, versions: Path, metadata: MetaData | None = None) -> Config:
+def config(db: Database, versions: Path, metadata: MetaData | list[MetaData] | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(KIT_DIR))
     cfg.set_main_option("version_locations", f"{versions} {KIT_DIR / 'versions'}")
@@ -52,5 +52,9 @@ def upgrade(db: Database, versions: Path, metadata: MetaData | None = None) -> N
 
 
 def revision(db: Database, versions: Path, metadata: MetaData, branch: str, message: str) -> None:
-    cfg = config(db, versions, metadata)
+    from relaykit.kit_schema import metadata as kit_metadata
+
+    # The kit's tables are compared too, so they do not show up as "removed";
+    # changing them is the kit branch's business.
+    cfg = config(db, versions, [metadata, kit_metadata])
     command.revision(cfg, message=message, autogenerate=True, head=f"{branch}@head", version_path=str(versions))

@@ -131,6 +131,7 @@ class Runtime:
                     topology=self.topology,
                     validate=validate,
                     prefetch=self.settings.prefetch,
+                    inbox_retention=timedelta(days=self.settings.inbox_retention_days),
                 )
             )
         if self.spec.background:

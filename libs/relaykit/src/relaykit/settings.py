@@ -15,6 +15,7 @@
 | `RELAY_OUTBOX_BATCH` | `500` | outbox rows published per round |
 | `RELAY_OUTBOX_IDLE_SECONDS` | `1.0` | longest nap of an idle outbox relay (it is woken at once by commits) |
 | `RELAY_OUTBOX_RETENTION_HOURS` | `24` | published outbox rows are purged after this |
+| `RELAY_INBOX_RETENTION_DAYS` | `30` | handled-message ids are forgotten after this; a redelivery older than that would be applied again |
 | `RELAY_RETRY_DELAYS` | `1,5,30,120` | seconds before each retry of a failed message; after the last, the dead-letter queue |
 | `RELAY_PREFETCH` | `64` | unacknowledged messages a consumer holds at once |
 """
@@ -55,6 +56,7 @@ class Settings:
     outbox_batch: int = 500
     outbox_idle_seconds: float = 1.0
     outbox_retention_hours: float = 24.0
+    inbox_retention_days: float = 30.0
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
     prefetch: int = 64
     extra: dict[str, str] = field(default_factory=dict)
@@ -78,6 +80,7 @@ class Settings:
             outbox_batch=int(_env("RELAY_OUTBOX_BATCH", "500")),
             outbox_idle_seconds=float(_env("RELAY_OUTBOX_IDLE_SECONDS", "1.0")),
             outbox_retention_hours=float(_env("RELAY_OUTBOX_RETENTION_HOURS", "24")),
+            inbox_retention_days=float(_env("RELAY_INBOX_RETENTION_DAYS", "30")),
             retry_delays=tuple(float(x) for x in _env("RELAY_RETRY_DELAYS", "1,5,30,120").split(",")),
             prefetch=int(_env("RELAY_PREFETCH", "64")),
             extra={k: v for k, v in os.environ.items() if k.startswith(prefix + "_")},

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -92,6 +92,7 @@ class ConsumerWorker:
         validate: Callable[[Any], None],
         prefetch: int = 64,
         max_batch: int = 50,
+        inbox_retention: timedelta = timedelta(days=30),
     ) -> None:
         self.service = service
         self.db = db
@@ -104,6 +105,8 @@ class ConsumerWorker:
         self.publisher = ConfirmingPublisher(amqp_url)
         self.ready = threading.Event()
         self._pending: list[tuple[ConsumerSpec, Any]] = []
+        self.inbox_retention = inbox_retention
+        self._last_housekeeping = 0.0
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.5
@@ -146,6 +149,7 @@ class ConsumerWorker:
                 conn.drain_events(timeout=1.0)
             except TimeoutError:
                 conn.heartbeat_check()
+                self._housekeeping()
                 continue
             while len(self._pending) < self.max_batch:
                 try:
@@ -154,6 +158,19 @@ class ConsumerWorker:
                     break
             batch, self._pending = self._pending, []
             self.handle_batch(batch)
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < 600:
+            return
+        self._last_housekeeping = now
+        try:
+            with self.db.session() as s:
+                forgotten = inbox.forget_before(s, datetime.now(UTC) - self.inbox_retention)
+            if forgotten:
+                log.info("inbox pruned", extra={"service": self.service, "rows": forgotten})
+        except Exception:
+            log.warning("inbox pruning failed", exc_info=True)
 
     def _receive(self, spec: ConsumerSpec, message) -> None:
         self._pending.append((spec, message))

@@ -44,6 +44,11 @@ def unclaim(session: Session, consumer: str, message_id: str) -> None:
     session.execute(delete(inbox).where(inbox.c.consumer == consumer, inbox.c.message_id == message_id))
 
 
+def forget_before(session: Session, cutoff) -> int:
+    """Drop handled-message ids older than `cutoff` (the inbox would grow forever)."""
+    return session.execute(delete(inbox).where(inbox.c.handled_at < cutoff)).rowcount or 0
+
+
 class Cursors:
     """The last applied sequence per (consumer, aggregate), read once and written once
     per batch. Existing rows are locked, so two replicas do not both apply the same
