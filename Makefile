@@ -6,7 +6,7 @@ PACKAGES := contracts libs/relaykit services/tickets services/sla services/routi
             services/notify services/mail-ingest services/portal gateway
 PYTEST_ARGS ?=
 
-.PHONY: install run up test lint bench contracts-release clean
+.PHONY: install run up test lint bench contracts-release clean images
 
 $(VENV)/.installed: requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Relay needs Python 3.11 or newer")'
@@ -43,3 +43,10 @@ contracts-release: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+## container images (needs a Docker engine): the shared base first, then each service
+IMAGE_PREFIX ?= ghcr.io/relay-desk/relay
+images:
+	docker build -f deploy/docker/base.Dockerfile -t $(IMAGE_PREFIX)-base .
+	for d in services/tickets services/sla services/routing services/notify services/mail-ingest services/portal gateway; do \
+	  docker build -f $$d/Dockerfile --build-arg BASE=$(IMAGE_PREFIX)-base -t $(IMAGE_PREFIX)-$${d##*/} . || exit 1; done

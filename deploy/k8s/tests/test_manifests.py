@@ -480,31 +480,49 @@ def service_entry_points(directory: str) -> set[str]:
     return set(project.get("entry-points", {}).get("relay.services", {}))
 
 
-@pytest.mark.parametrize("directory", DOCKERFILE_DIRS)
-def test_dockerfile_installs_the_kit_then_its_own_package_and_runs_as_non_root(directory):
-    path = REPO / directory / "Dockerfile"
-    assert path.is_file()
-    steps = dockerfile_instructions(path)
-    assert all(arg.startswith("python:3.11") for ins, arg in steps if ins == "FROM")
+BASE_DOCKERFILE = REPO / "deploy/docker/base.Dockerfile"
 
-    copied = [arg.split()[0] for ins, arg in steps if ins == "COPY" and not arg.startswith("--")]
-    assert copied == ["contracts", "libs/relaykit", directory]
+
+def _non_root(steps) -> None:
+    user = [arg for ins, arg in steps if ins == "USER"][-1]
+    assert user.split(":")[0].isdigit() and int(user.split(":")[0]) != 0, "a numeric non-root USER"
+
+
+def _pip_installed(steps) -> list[str]:
     installed = []
     for ins, arg in steps:
         if ins == "RUN" and "pip install" in arg:
             assert "--no-cache-dir" in arg
-            installed += [a.removeprefix("./") for a in shlex.split(arg) if a.startswith("./")]
-    assert installed == ["contracts", "libs/relaykit", directory]
-    packages = tomllib.loads((REPO / directory / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
-    assert all((REPO / directory / p).is_dir() for p in packages["wheel"]["packages"])
+            installed += [a.removeprefix("/src/") for a in shlex.split(arg) if a.startswith("/src/")]
+    return installed
 
-    user = [arg for ins, arg in steps if ins == "USER"][-1]
-    assert user.split(":")[0].isdigit() and int(user.split(":")[0]) != 0, "a numeric non-root USER"
+
+def test_the_base_image_holds_python_the_contracts_and_the_kit_and_runs_as_non_root():
+    steps = dockerfile_instructions(BASE_DOCKERFILE)
+    assert [arg for ins, arg in steps if ins == "FROM"] == ["python:3.11-slim"]
+    assert [arg.split()[0] for ins, arg in steps if ins == "COPY"] == ["contracts", "libs/relaykit"]
+    assert _pip_installed(steps) == ["contracts", "libs/relaykit"]
+    _non_root(steps)
     assert json.loads(dict(steps)["ENTRYPOINT"]) == ["relay"]
     for ins, arg in steps:
         if ins == "ENV":
             for name in re.findall(r"(RELAY_[A-Z_]+)=", arg):
                 assert is_known_env(name), name
+
+
+@pytest.mark.parametrize("directory", DOCKERFILE_DIRS)
+def test_each_service_image_adds_only_its_own_package_to_the_base(directory):
+    path = REPO / directory / "Dockerfile"
+    assert path.is_file()
+    steps = dockerfile_instructions(path)
+    base = next(arg for ins, arg in steps if ins == "ARG" and arg.startswith("BASE="))
+    assert base.split("=", 1)[1].split(":")[0] == "ghcr.io/relay-desk/relay-base"
+    assert [arg for ins, arg in steps if ins == "FROM"] == ["${BASE}"]
+    assert [arg.split()[0] for ins, arg in steps if ins == "COPY"] == [directory]
+    assert _pip_installed(steps) == [directory]
+    packages = tomllib.loads((REPO / directory / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
+    assert all((REPO / directory / p).is_dir() for p in packages["wheel"]["packages"])
+    _non_root(steps)
 
     cmd = json.loads([arg for ins, arg in steps if ins == "CMD"][-1])
     names = service_entry_points(directory)
