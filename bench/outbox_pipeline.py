@@ -214,6 +214,12 @@ class Pipeline:
         admin.dispose()
 
 
+def _relay_summary(rows: list[tuple[datetime, datetime]], start: float, total: int) -> dict:
+    elapsed = max(rec for _, rec in rows).timestamp() - start
+    latencies = [(rec - reg).total_seconds() for reg, rec in rows]
+    return summary("relay: outbox -> relay -> consumer", latencies, total, elapsed)
+
+
 def pipeline_throughput(total: int, log_dir: Path) -> dict:
     p = Pipeline(log_dir)
     try:
@@ -225,10 +231,7 @@ def pipeline_throughput(total: int, log_dir: Path) -> dict:
         rows = p.handled(total)
     finally:
         p.close()
-    elapsed = max(rec for _, rec in rows).timestamp() - start
-    return summary(
-        "relay: outbox -> relay -> consumer", [(rec - reg).total_seconds() for reg, rec in rows], total, elapsed
-    )
+    return _relay_summary(rows, start, total)
 
 
 def pipeline_paced(rate: float, seconds: float, log_dir: Path) -> dict:
@@ -242,10 +245,7 @@ def pipeline_paced(rate: float, seconds: float, log_dir: Path) -> dict:
         rows = p.handled(total)
     finally:
         p.close()
-    elapsed = max(rec for _, rec in rows).timestamp() - start
-    return summary(
-        "relay: outbox -> relay -> consumer", [(rec - reg).total_seconds() for reg, rec in rows], total, elapsed
-    )
+    return _relay_summary(rows, start, total)
 
 
 def main() -> int:
