@@ -163,3 +163,23 @@ def test_public_routes_are_explicit(tmp_path):
     app = Runtime(spec, Settings(service="demo", database_url=f"sqlite:///{tmp_path}/d.db")).app
     assert app.test_client().get("/status").status_code == 200
     assert create_app  # the factory the runtime used
+
+
+def test_log_lines_carry_the_correlation_id_as_json(client):
+    import io
+    import json as _json
+    import logging
+
+    from relaykit.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())  # formats at emit time, inside the request
+    logger = logging.getLogger("relaykit.app")
+    logger.addHandler(handler)
+    try:
+        client.get("/boom", headers=signed() | {"X-Correlation-Id": "log-cid-1"})
+    finally:
+        logger.removeHandler(handler)
+    line = _json.loads(stream.getvalue().splitlines()[0])
+    assert line["correlation_id"] == "log-cid-1" and line["level"] == "error" and "exc" in line

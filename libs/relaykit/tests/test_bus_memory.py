@@ -131,3 +131,55 @@ def test_failures_retry_then_dead_letter_and_replay_puts_them_back(probe, harnes
         assert replay(conn, url, dead_queue, {boom.message_id}) == 1
     wait_for(lambda: effect_count(rt.db) == 3, what="the replayed message")
     assert len(dead()) == 2
+
+
+def test_handlers_log_and_emit_under_the_message_correlation_id(harness, bus_namespace):
+    """A handler's log lines and the messages it writes carry the id of the request that
+    caused the message it is handling; the new messages name that message as their cause."""
+    import io
+    import logging
+
+    from probe import probe_spec as make_spec
+
+    from relaykit.bus.consumer import ConsumerSpec
+    from relaykit.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("probe.handler")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    rt_holder = {}
+
+    def handle(session, message):
+        logger.info("handling %s", message.id)
+        ticket = message.data["ticket"]
+        rt_holder["rt"].outbox.emit(
+            session,
+            "ticket.created",
+            {"ticket": ticket | {"number": ticket["number"] + 1000}},
+            aggregate_type="ticket",
+            aggregate_id=ticket["id"] + "-x",
+            sequence=1,
+        )
+
+    spec = make_spec(Behaviour()).__class__(
+        name="probe",
+        title="probe",
+        migrations=make_spec(Behaviour()).migrations,
+        consumers=lambda rt: [ConsumerSpec("sink", {"ticket.created": handle})],
+    )
+    rt = rt_holder["rt"] = harness.runtime(spec, namespace=bus_namespace)
+    harness.start(rt)
+    body = ticket_created(1, cid="req-from-http")
+    publish_raw(rt.settings.amqp_url, rt.topology, [body], declare=[BINDING])
+    try:
+        wait_for(lambda: "handling" in stream.getvalue(), what="the handler's log line")
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue().splitlines()[0])
+    assert line["correlation_id"] == "req-from-http"
+    with rt.db.sessions() as s:
+        emitted = json.loads(s.execute(select(outbox.c.body)).scalar_one())
+    assert emitted["correlation_id"] == "req-from-http" and emitted["causation_id"] == body["id"]

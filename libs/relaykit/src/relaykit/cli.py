@@ -41,7 +41,7 @@ def _runtime(name: str) -> Runtime:
     if name not in specs:
         raise click.UsageError(f"unknown service {name!r}; installed: {', '.join(specs)}")
     settings = Settings.from_env(name)
-    logs.configure(settings.log_level, settings.log_format)
+    logs.configure(settings.log_level, settings.log_format, service=name)
     return Runtime(specs[name], settings)
 
 

@@ -9,6 +9,10 @@ import time
 
 from relaykit import correlation
 
+# The service this process runs (one per process when distributed); a record may name
+# its own with extra={"service": ...}, as the all-in-one process does.
+_process_service: str | None = None
+
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -23,6 +27,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            "service": _process_service,
             "correlation_id": correlation.current(),
         }
         line.update(_extras(record))
@@ -39,8 +44,34 @@ class TextFormatter(logging.Formatter):
         return " ".join(part for part in (base, extras, f"[cid={cid}]" if cid else "") if part)
 
 
-def configure(level: str = "INFO", fmt: str = "json") -> None:
+def dict_config(level: str = "INFO", fmt: str = "json") -> dict:
+    """The same setup as a logging dict, for servers that configure logging themselves
+    (gunicorn): its own lines come out in Relay's format too."""
+    formatter = (
+        {"()": JsonFormatter}
+        if fmt == "json"
+        else {
+            "()": TextFormatter,
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": level.upper(), "handlers": ["relay"]},
+        "loggers": {
+            name: {"level": "INFO", "handlers": [], "propagate": True} for name in ("gunicorn.error", "gunicorn.access")
+        },
+        "handlers": {"relay": {"class": "logging.StreamHandler", "formatter": "relay", "stream": "ext://sys.stderr"}},
+        "formatters": {"relay": formatter},
+    }
+
+
+def configure(level: str = "INFO", fmt: str = "json", service: str | None = None) -> None:
     """Idempotent: the all-in-one process configures once for every service."""
+    global _process_service
+    if service:
+        _process_service = service
     root = logging.getLogger()
     if getattr(root, "_relay_configured", False):
         return

@@ -9,6 +9,8 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from relaykit import logs
+
 
 def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) -> None:
     from gunicorn.app.base import BaseApplication
@@ -25,6 +27,10 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) ->
             self.cfg.set("graceful_timeout", 10)
             # Several gunicorns run side by side (`relay up`); none needs the control socket.
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set(
+                "logconfig_dict",
+                logs.dict_config(os.environ.get("RELAY_LOG_LEVEL", "INFO"), os.environ.get("RELAY_LOG_FORMAT", "json")),
+            )
 
         def load(self):
             # After the fork, so every worker opens its own database connections.
