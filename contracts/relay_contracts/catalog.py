@@ -37,11 +37,12 @@ class Catalog:
         with self.path.open(encoding="utf-8") as f:
             return yaml.safe_load(f)
 
-    def _operations(self, action: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def _operations(self, action: str, planned: bool) -> list[tuple[str, str, dict[str, Any]]]:
+        """Operations of one action; planned ones (a later issue's) only when asked for."""
         result = []
         channels = self.document.get("channels", {})
         for name, op in self.document.get("operations", {}).items():
-            if op.get("action") != action:
+            if op.get("action") != action or (op.get("x-relay-planned") and not planned):
                 continue
             ref = op["channel"]["$ref"]
             channel = channels[ref.rsplit("/", 1)[-1]]
@@ -51,16 +52,18 @@ class Catalog:
     def channels(self) -> set[str]:
         return {c["address"] for c in self.document.get("channels", {}).values()}
 
-    def producers(self) -> dict[str, set[str]]:
+    def producers(self, *, planned: bool = False) -> dict[str, set[str]]:
         """routing key -> services that send it."""
         out: dict[str, set[str]] = defaultdict(set)
-        for _, address, op in self._operations("send"):
+        for _, address, op in self._operations("send", planned):
             out[address].add(op["x-relay-service"])
         return dict(out)
 
-    def consumers(self) -> list[ConsumerBinding]:
+    def consumers(self, *, planned: bool = False) -> list[ConsumerBinding]:
+        """The consumers that exist (their queues are declared); with planned=True also
+        those a later issue brings (never declared: nobody would drain them)."""
         keys: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for _, address, op in self._operations("receive"):
+        for _, address, op in self._operations("receive", planned):
             keys[(op["x-relay-service"], op["x-relay-consumer"])].append(address)
         return [ConsumerBinding(s, c, tuple(sorted(k))) for (s, c), k in sorted(keys.items())]
 

@@ -133,4 +133,4 @@ class TokenStore:
             if row is None:
                 return None
             s.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=datetime.now(UTC)))
-        return Identity(subject=row.subject, role=row.role, organization=row.organization, name=row.name)
+        return Identity(subject=row.subject, role=row.role, organization=row.organization, name=row.name, channel="api")

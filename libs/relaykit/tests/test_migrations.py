@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from relaykit.kit_schema import metadata as kit_metadata
+from relaykit.migrations import include_object_for
 from relaykit.service import Runtime, discover
 from relaykit.settings import Settings
 
@@ -12,9 +13,12 @@ SPECS = [s for s in discover().values() if s.metadata is not None]
 
 
 def _diff(rt: Runtime) -> list:
+    metadatas = [rt.spec.metadata, kit_metadata]
     with rt.db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(ctx, [rt.spec.metadata, kit_metadata])
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object_for(metadatas)}
+        )
+        return compare_metadata(ctx, metadatas)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

@@ -1,7 +1,13 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 from relay_tickets.bootstrap import spec
 from relaykit.testing.harness import signed
+
+# seed.py (directory rows for tests) lives beside the tests.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

@@ -47,10 +47,10 @@ def test_numbers_are_sequential_and_pages_follow_the_cursor(client, staff):
     for i in range(7):
         _create(client, staff, subject=f"ticket {i}")
     page1 = client.get("/tickets?limit=3", headers=staff).get_json()
-    assert [t["number"] for t in page1["items"]] == [7, 6, 5] and page1["next_cursor"] == 5
-    page2 = client.get(f"/tickets?limit=3&cursor={page1['next_cursor']}", headers=staff).get_json()
+    assert [t["number"] for t in page1["items"]] == [7, 6, 5] and page1["next_cursor"]
+    page2 = client.get("/tickets", query_string={"limit": 3, "cursor": page1["next_cursor"]}, headers=staff).get_json()
     assert [t["number"] for t in page2["items"]] == [4, 3, 2]
-    page3 = client.get(f"/tickets?limit=3&cursor={page2['next_cursor']}", headers=staff).get_json()
+    page3 = client.get("/tickets", query_string={"limit": 3, "cursor": page2["next_cursor"]}, headers=staff).get_json()
     assert [t["number"] for t in page3["items"]] == [1] and page3["next_cursor"] is None
     assert client.get("/tickets?status=opened&status=closed", headers=staff).get_json()["items"][0]["number"] == 7
     assert client.get("/tickets?status=closed", headers=staff).get_json()["items"] == []
@@ -66,7 +66,7 @@ def test_numbers_are_sequential_and_pages_follow_the_cursor(client, staff):
         ({"json": {"subject": ["a"]}}, 422, "subject"),
         ({"json": {"subject": "x" * 251}}, 422, "subject"),
         ({"json": {"subject": "ok", "description": 5}}, 422, "description"),
-        ({"json": {"subject": "ok", "priority": "high"}}, 422, "priority"),
+        ({"json": {"subject": "ok", "colour": "red"}}, 422, "colour"),
         ({"json": {"subject": "ok", "channel": "fax"}}, 422, "channel"),
         ({"json": "just a string"}, 422, "body"),
         ({"data": '{"subject": "unterminated', "content_type": "application/json"}, 400, "body"),

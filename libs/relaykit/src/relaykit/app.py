@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -104,6 +105,12 @@ def create_app(
         if code == 413:
             wrapped.errors = {"body": [f"the body is larger than {settings.max_body_bytes} bytes"]}
         return problem_response(wrapped)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def _database_away(err: Exception):
+        log.warning("database unavailable", extra={"path": request.path, "error": str(err)[:300]})
+        return problem_response(Unavailable("the database is unavailable; retry in a moment"))
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -68,9 +68,14 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE: in WAL mode a transaction that read first and writes later fails at
+        # once (no busy wait) if another writer committed meanwhile; taking the write
+        # lock up front makes writers queue instead. Readers are not blocked by it.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server
+    # dropped fails its request (a 503, see relaykit.app) and is discarded from the pool.
+    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
 
 
 class Database:

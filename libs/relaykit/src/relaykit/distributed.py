@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from relaykit.service import discover
 
@@ -34,6 +35,23 @@ def _command(target: str, port: int, *extra: str) -> list[str]:
     ]
 
 
+def _wait_alive(ports: list[int], procs: list[subprocess.Popen], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while True:
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a process exited while starting; see its output above")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"nothing answered on port {port} within {timeout:.0f}s")
+            time.sleep(0.2)
+
+
 def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
     env = dict(os.environ)
     for key, value in DEFAULTS.items():
@@ -45,21 +63,31 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
     print("migrating databases...", flush=True)
     subprocess.run([sys.executable, "-m", "relaykit.cli", "migrate"], env=env, check=True)
 
-    plan: list[tuple[str, list[str]]] = []
+    plan: list[tuple[str, list[str], int]] = []
     for i, (name, spec) in enumerate(s for s in specs.items() if not s[1].edge):
         api_port, worker_port = base_port + 1 + i, base_port + 51 + i
         if spec.routes is not None:
-            plan.append((f"{name}-api  http://127.0.0.1:{api_port}", _command(f"{name}-api", api_port)))
+            plan.append((f"{name}-api  http://127.0.0.1:{api_port}", _command(f"{name}-api", api_port), api_port))
             env[f"RELAY_UPSTREAM_{name.upper().replace('-', '_')}"] = f"http://127.0.0.1:{api_port}"
         if spec.consumers or spec.publishes or spec.background:
-            plan.append(
-                (f"{name}-worker  http://127.0.0.1:{worker_port}/metrics", _command(f"{name}-worker", worker_port))
-            )
-    plan.append((f"gateway  http://127.0.0.1:{gateway_port}/", _command("gateway", gateway_port, "--demo")))
+            label = f"{name}-worker  http://127.0.0.1:{worker_port}/metrics"
+            plan.append((label, _command(f"{name}-worker", worker_port), worker_port))
+    gateway = (f"gateway  http://127.0.0.1:{gateway_port}/", _command("gateway", gateway_port, "--demo"), gateway_port)
 
     procs: list[subprocess.Popen] = []
-    for label, cmd in plan:
+    labels: list[str] = []
+
+    def start(label: str, cmd: list[str]) -> None:
         procs.append(subprocess.Popen(cmd, env=env))
+        labels.append(label)
+
+    for label, cmd, _ in plan:
+        start(label, cmd)
+    # The gateway opens its door only once every service behind it answers.
+    _wait_alive([port for _, _, port in plan], procs)
+    start(gateway[0], gateway[1])
+    _wait_alive([gateway[2]], procs)
+    for label in labels:
         print(f"  started {label}", flush=True)
     print("Relay is running distributed (PostgreSQL + RabbitMQ). Press Ctrl-C to stop.", flush=True)
 
@@ -73,7 +101,7 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stopping:
-            for (label, _), p in zip(plan, procs, strict=True):
+            for label, p in zip(labels, procs, strict=True):
                 if p.poll() is not None:
                     print(f"{label.split()[0]} exited with {p.returncode}; stopping everything", flush=True)
                     stopping = True

@@ -34,6 +34,8 @@ class Identity:
     role: str
     organization: str | None = None
     name: str | None = None
+    # How the caller came in: api (a token), agent (the web UI), portal (a customer).
+    channel: str | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -61,3 +61,17 @@ aggregate_cursor = Table(
     Column("sequence", BigInteger, nullable=False),
     PrimaryKeyConstraint("consumer", "aggregate_type", "aggregate_id"),
 )
+
+# Idempotency keys of requests and commands (relaykit.idempotency): scope is the
+# caller (or the command's sender), key is theirs.
+idempotency = Table(
+    "relay_idempotency",
+    metadata,
+    Column("scope", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("resource", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+    Index("ix_relay_idempotency_created_at", "created_at"),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 
@@ -60,7 +61,13 @@ def dict_config(level: str = "INFO", fmt: str = "json") -> dict:
         "disable_existing_loggers": False,
         "root": {"level": level.upper(), "handlers": ["relay"]},
         "loggers": {
-            name: {"level": "INFO", "handlers": [], "propagate": True} for name in ("gunicorn.error", "gunicorn.access")
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            # Request metrics already say what access lines would; RELAY_ACCESS_LOG=1 turns them on.
+            "gunicorn.access": {
+                "level": "INFO" if os.environ.get("RELAY_ACCESS_LOG") == "1" else "WARNING",
+                "handlers": [],
+                "propagate": True,
+            },
         },
         "handlers": {"relay": {"class": "logging.StreamHandler", "formatter": "relay", "stream": "ext://sys.stderr"}},
         "formatters": {"relay": formatter},

@@ -29,6 +29,20 @@ def config(db: Database, versions: Path, metadata: MetaData | list[MetaData] | N
     return cfg
 
 
+def include_object_for(metadatas: list[MetaData]):
+    """Alembic's include_object hook: skip what a service keeps only in the database
+    (`metadata.info["db_only"]`, e.g. PostgreSQL full-text columns)."""
+    skip: set[str] = set()
+    for md in metadatas:
+        skip |= set(md.info.get("db_only", ()))
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return not (name in skip or (table and f"{table}.{name}" in skip))
+
+    return include
+
+
 def upgrade(db: Database, versions: Path, metadata: MetaData | None = None) -> None:
     """Bring the database to the newest revision of both branches.
 

@@ -24,6 +24,7 @@ from relaykit.bus.consumer import ConsumerSpec, ConsumerWorker
 from relaykit.bus.outbox import Outbox
 from relaykit.bus.relay import OutboxRelay
 from relaykit.bus.topology import Topology
+from relaykit.clock import Clock, SystemClock
 from relaykit.db import Database, ensure_database
 from relaykit.settings import Settings
 from relaykit.uow import UnitOfWork
@@ -65,6 +66,10 @@ class Runtime:
     settings: Settings
     # The gateway's upstreams: service name -> WSGI app (all-in-one) or base URL.
     upstreams: dict[str, Any] = field(default_factory=dict)
+    # Where "now" comes from; tests put a FrozenClock here.
+    clock: Clock = field(default_factory=SystemClock)
+    # Anything a service keeps for the life of the process (caches, stores).
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def db(self) -> Database:

@@ -12,6 +12,7 @@
 | `RELAY_MAX_BODY_BYTES` | `1048576` | larger request bodies get 413 |
 | `RELAY_LOG_LEVEL` | `INFO` | |
 | `RELAY_LOG_FORMAT` | `json` | `json` or `text` |
+| `RELAY_ACCESS_LOG` | `0` | `1`: one log line per HTTP request from gunicorn |
 | `RELAY_OUTBOX_BATCH` | `500` | outbox rows published per round |
 | `RELAY_OUTBOX_IDLE_SECONDS` | `1.0` | longest nap of an idle outbox relay (it is woken at once by commits) |
 | `RELAY_OUTBOX_RETENTION_HOURS` | `24` | published outbox rows are purged after this |

@@ -32,18 +32,24 @@ class Aggregate(Protocol):
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, outbox: Outbox) -> None:
+    """With `session` given (a consumer's transaction, which also holds the inbox
+    claim), commit() writes everything into it and leaves the commit to its owner."""
+
+    def __init__(self, db: Database, outbox: Outbox, session: Session | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.seen: list[Aggregate] = []
+        self._external = session
         self.session: Session
 
     def __enter__(self) -> Self:
-        self.session = self.db.sessions()
+        self.session = self._external or self.db.sessions()
         self.seen = []
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._external is not None:
+            return
         # close() rolls back whatever was not committed, and detaches loaded
         # objects without expiring them, so callers can still read what they got.
         self.session.close()
@@ -63,7 +69,14 @@ class UnitOfWork:
         )
 
     def commit(self) -> None:
+        self.before_commit()
         for aggregate in self.seen:
             while aggregate.events:
                 self.publish(aggregate.events.pop(0))
-        self.session.commit()
+        if self._external is not None:
+            self.session.flush()
+        else:
+            self.session.commit()
+
+    def before_commit(self) -> None:
+        """For subclasses: write what the aggregates recorded besides their events."""

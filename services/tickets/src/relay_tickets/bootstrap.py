@@ -4,20 +4,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from relay_tickets.adapters.orm import metadata, start_mappers
-from relay_tickets.entrypoints.api import register_routes
+from relay_tickets.adapters.mapping import start_mappers
+from relay_tickets.adapters.tables import metadata
+from relay_tickets.domain.directory import DIRECTORY_EVENTS
+from relay_tickets.domain.events import TICKET_EVENTS
 from relaykit.service import Runtime, ServiceSpec
 
 
 def _routes(app, runtime: Runtime) -> None:
+    from relay_tickets.entrypoints.api_activity import register_activity_routes
+    from relay_tickets.entrypoints.api_directory import register_directory_routes
+    from relay_tickets.entrypoints.api_lists import register_list_routes
+    from relay_tickets.entrypoints.api_settings import register_settings_routes
+    from relay_tickets.entrypoints.api_tickets import register_ticket_routes
+
     start_mappers()
-    register_routes(app, runtime)
+    register_ticket_routes(app, runtime)
+    register_list_routes(app, runtime)
+    register_activity_routes(app, runtime)
+    register_directory_routes(app, runtime)
+    register_settings_routes(app, runtime)
+
+
+def _consumers(runtime: Runtime):
+    from relay_tickets.entrypoints.consumers import consumers
+
+    return consumers(runtime)
+
+
+def _background(runtime: Runtime):
+    from relay_tickets.service_layer.timers import TicketTimers
+
+    start_mappers()
+    return [TicketTimers(runtime)]
 
 
 def _demo(runtime: Runtime) -> None:
     from relay_tickets.demo import load
+    from relay_tickets.demo_directory import load_directory
 
     start_mappers()
+    load_directory(runtime)
     load(runtime)
 
 
@@ -27,6 +54,8 @@ spec = ServiceSpec(
     migrations=Path(__file__).parent / "migrations" / "versions",
     metadata=metadata,
     routes=_routes,
-    publishes=("ticket.created",),
+    consumers=_consumers,
+    background=_background,
+    publishes=TICKET_EVENTS + DIRECTORY_EVENTS,
     demo=_demo,
 )

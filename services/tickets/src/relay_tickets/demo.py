@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from relay_tickets.adapters.orm import tickets
-from relay_tickets.service_layer import handlers
-from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from relay_tickets.adapters.tables.tickets import tickets
+from relay_tickets.domain.access import Viewer
+from relay_tickets.service_layer import tickets as use
+from relaykit.identity import SYSTEM, Identity
 from relaykit.service import Runtime
 
 DEMO_TICKETS = [
@@ -22,8 +23,6 @@ def load(runtime: Runtime) -> None:
     with runtime.db.sessions() as s:
         if s.scalar(select(func.count()).select_from(tickets)):
             return
+    viewer = Viewer(Identity("demo", SYSTEM, name="Demo data"))
     for subject, description, channel in DEMO_TICKETS:
-        handlers.create_ticket(
-            lambda: TicketsUnitOfWork(runtime.db, runtime.outbox),
-            handlers.CreateTicket(subject=subject, description=description, channel=channel),
-        )
+        use.create_ticket(runtime, use.CreateTicket(subject=subject, description=description, channel=channel), viewer)

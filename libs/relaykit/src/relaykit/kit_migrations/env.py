@@ -7,9 +7,14 @@ config = context.config
 
 
 def _run(connection) -> None:
+    from relaykit.migrations import include_object_for
+
+    target = config.attributes.get("target_metadata")
+    metadatas = target if isinstance(target, list) else [target] if target is not None else []
     context.configure(
         connection=connection,
-        target_metadata=config.attributes.get("target_metadata"),
+        target_metadata=target,
+        include_object=include_object_for(metadatas),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,17 +1,31 @@
-"""What happens to tickets, as plain values (published as ticket.* messages)."""
+"""What happens to tickets, as plain values (published as ticket.* messages).
+
+Every event carries the ticket snapshot after the change and the actor; the
+snapshot's version is the event's sequence, so consumers can drop stale ones.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+CREATED = "ticket.created"
+UPDATED = "ticket.updated"
+STATUS_CHANGED = "ticket.status_changed"
+ASSIGNED = "ticket.assigned"
+COMMENT_ADDED = "ticket.comment_added"
+RATED = "ticket.rated"
+TIME_LOGGED = "ticket.time_logged"
+TICKET_EVENTS = (CREATED, UPDATED, STATUS_CHANGED, ASSIGNED, COMMENT_ADDED, RATED, TIME_LOGGED)
 
 
 @dataclass(frozen=True)
-class TicketCreated:
-    type: ClassVar[str] = "ticket.created"
+class TicketEvent:
+    type: str
+    ticket: dict[str, Any]
+    details: dict[str, Any] = field(default_factory=dict)
     version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "ticket"
-    ticket: dict[str, Any]
 
     @property
     def aggregate_id(self) -> str:
@@ -22,4 +36,4 @@ class TicketCreated:
         return self.ticket["version"]
 
     def data(self) -> dict[str, Any]:
-        return {"ticket": self.ticket}
+        return {"ticket": self.ticket, **self.details}

@@ -1,0 +1,205 @@
+"""Benchmark: ticket creation through the gateway, each ticket's event delivered.
+
+Starts Relay distributed on PostgreSQL and RabbitMQ, as `make up` does (gateway,
+tickets-api, tickets-worker, sla-worker, each its own process), creates an API
+token, and drives POST /api/tickets/tickets with wrk for a while. Then it waits
+until the SLA service has recorded every ticket that was created (the event went
+outbox -> relay -> RabbitMQ -> consumer) and reports:
+
+- creation throughput (tickets/s, as wrk measured it, and tickets actually in the database),
+- request latency (wrk's percentiles),
+- the time the events needed to drain after the load stopped.
+
+  .venv/bin/python bench/ticket_creation.py [--seconds 20] [--connections 32] [--api-workers 2]
+
+Needs `wrk` (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+AMQP = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+SERVICES = ("tickets", "sla", "gateway")
+
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, '{"subject": "Printer on floor ' .. counter .. ' jams", "description": "Bench"}')
+end
+"""
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready")
+
+
+def parse_wrk(out: str) -> dict:
+    def num(pattern: str) -> float | None:
+        m = re.search(pattern, out)
+        return float(m.group(1)) if m else None
+
+    def ms(value: str, unit: str) -> float:
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    lat = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)", out, re.M)}
+    return {
+        "requests_per_s": num(r"Requests/sec:\s+([\d.]+)"),
+        "requests": num(r"(\d+) requests in"),
+        "non_2xx": num(r"Non-2xx or 3xx responses:\s+(\d+)") or 0,
+        "socket_errors": re.search(r"Socket errors:.*", out).group(0) if "Socket errors" in out else "",
+        "p50_ms": lat.get("50"),
+        "p90_ms": lat.get("90"),
+        "p99_ms": lat.get("99"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--api-workers", type=int, default=2, help="gunicorn processes for tickets-api and gateway")
+    parser.add_argument("--port", type=int, default=18080)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    run = uuid.uuid4().hex[:8]
+    base = PG.rsplit("/", 1)[0]
+    env = os.environ | {
+        "DATABASE_URL": f"{base}/relaybench_{run}_{{service}}",
+        "AMQP_URL": AMQP,
+        "RELAY_NAMESPACE": f"bench{run}.",
+        "RELAY_LOG_LEVEL": "WARNING",
+        "RELAY_IDENTITY_SECRET": uuid.uuid4().hex,
+        "RELAY_WEB_WORKERS": str(args.api_workers),
+        "RELAY_DATA_DIR": tempfile.mkdtemp(prefix="relaybench-"),
+    }
+    relay = [sys.executable, "-m", "relaykit.cli"]
+    logs = Path("bench/out")
+    logs.mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen] = []
+
+    def start(name: str, *cmd: str, extra_env: dict | None = None) -> None:
+        log = (logs / f"create-{name}.log").open("w")
+        procs.append(subprocess.Popen([*relay, *cmd], env=env | (extra_env or {}), stdout=log, stderr=log))
+
+    try:
+        subprocess.run([*relay, "migrate", *SERVICES], env=env, check=True, stdout=subprocess.DEVNULL)
+        api_port, gw_port = args.port + 1, args.port
+        start("tickets-api", "run", "--target", "tickets-api", "--port", str(api_port), "--no-migrate")
+        start("tickets-worker", "run", "--target", "tickets-worker", "--port", str(args.port + 2), "--no-migrate")
+        start("sla-worker", "run", "--target", "sla-worker", "--port", str(args.port + 3), "--no-migrate")
+        start(
+            "gateway",
+            "run",
+            "--target",
+            "gateway",
+            "--port",
+            str(gw_port),
+            "--no-migrate",
+            "--no-demo",
+            extra_env={"RELAY_UPSTREAM_TICKETS": f"http://127.0.0.1:{api_port}"},
+        )
+        for port in (gw_port, api_port, args.port + 2, args.port + 3):
+            wait_ready(f"http://127.0.0.1:{port}/readyz")
+        out = subprocess.run(
+            [*relay, "token", "create", "--name", "bench", "--role", "specialist"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        token = re.search(r"token:\s+(\S+)", out).group(1)
+        url = f"http://127.0.0.1:{gw_port}/api/tickets/tickets"
+        r = requests.post(url, json={"subject": "warm-up"}, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        r.raise_for_status()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(LUA % token)
+        # Warm-up, then the measured run.
+        subprocess.run(["wrk", "-t2", "-c8", "-d3s", "-s", f.name, url], capture_output=True, check=True)
+        wrk = subprocess.run(
+            ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", f.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        stopped = time.time()
+        result = parse_wrk(wrk)
+
+        tickets_db = create_engine(env["DATABASE_URL"].replace("{service}", "tickets"))
+        sla_db = create_engine(env["DATABASE_URL"].replace("{service}", "sla"))
+        with tickets_db.connect() as c:
+            created = c.execute(text("SELECT count(*) FROM tickets")).scalar()
+        delivered = 0
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            with sla_db.connect() as c:
+                delivered = c.execute(text("SELECT count(*) FROM sla_tracked_tickets")).scalar()
+            if delivered >= created:
+                break
+            time.sleep(0.1)
+        drain = time.time() - stopped
+        tickets_db.dispose()
+        sla_db.dispose()
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            for service in SERVICES:
+                c.execute(text(f'DROP DATABASE IF EXISTS "relaybench_{run}_{service}" WITH (FORCE)'))
+        admin.dispose()
+
+    print(json.dumps(result | {"created": created, "delivered": delivered}, indent=2))
+    print(f"\n### Ticket creation through the gateway ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
+    print(
+        "| connections | seconds | tickets/s (wrk) | p50 ms | p90 ms | p99 ms | non-2xx | created "
+        "| events delivered | drain after load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {args.connections} | {args.seconds} | {result['requests_per_s']} | {result['p50_ms']} "
+        f"| {result['p90_ms']} | {result['p99_ms']} | {int(result['non_2xx'])} | {created} | {delivered} "
+        f"| {drain:.1f} s |"
+    )
+    ok = result["requests_per_s"] and result["requests_per_s"] >= 300 and delivered >= created
+    print(f"\ntarget >= 300 tickets/s with every event delivered: {'PASS' if ok else 'FAIL'}")
+    return 0 if delivered >= created else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

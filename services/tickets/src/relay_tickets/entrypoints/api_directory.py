@@ -1,0 +1,228 @@
+"""HTTP routes of the client directory and the staff: thin, each hands over to the
+service layer (service_layer/directory.py).
+
+For each of /companies, /contacts, /service-objects, /employees, /groups:
+GET (a page, by name: `q`, `active`, filters, `limit`, `cursor`), POST (201 +
+Location), GET /<id>, PATCH /<id> (partial), POST /<id>/deactivate and
+/<id>/activate. GET and every change answer with `ETag: "<version>"`; a change
+sent with `If-Match: "<version>"` is refused (409) if the entry has moved on.
+
+Who: all staff and the system read the directory and write the clients' side;
+only administrators write employees and groups; contacts get nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, url_for
+from marshmallow import Schema
+
+from relay_tickets.domain.directory import Company, Contact, Employee, Entry, Group, ServiceObject
+from relay_tickets.domain.parties import EMPLOYEE, SYSTEM, Actor
+from relay_tickets.entrypoints import schemas_directory as sd
+from relay_tickets.service_layer.directory import Directory
+from relaykit.errors import BadRequest
+from relaykit.http import current_identity, endpoint
+from relaykit.identity import ADMINISTRATOR, STAFF
+from relaykit.identity import SYSTEM as SYSTEM_ROLE
+from relaykit.service import Runtime
+
+READERS = STAFF | {SYSTEM_ROLE}
+CLIENT_WRITERS = STAFF | {SYSTEM_ROLE}
+STAFF_WRITERS = frozenset({ADMINISTRATOR})
+TAGS = ("directory",)
+
+
+@dataclass(frozen=True)
+class Resource:
+    cls: type[Entry]
+    path: str
+    singular: str  # as in "Create a company"
+    plural: str
+    out: type[Schema]
+    page: type[Schema]
+    create: type[Schema]
+    patch: type[Schema]
+    query: type[Schema]
+    writers: frozenset[str]
+    # Query parameters handed to the service layer as filters.
+    filters: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.cls.KIND
+
+    @property
+    def article(self) -> str:
+        return "an" if self.singular[0] in "aeiou" else "a"
+
+
+RESOURCES = (
+    Resource(
+        Company,
+        "/companies",
+        "company",
+        "companies",
+        sd.CompanySchema,
+        sd.CompanyPageSchema,
+        sd.CompanyCreateSchema,
+        sd.CompanyPatchSchema,
+        sd.CompanyListQuerySchema,
+        CLIENT_WRITERS,
+        ("category_id", "domain"),
+    ),
+    Resource(
+        Contact,
+        "/contacts",
+        "contact",
+        "contacts",
+        sd.ContactSchema,
+        sd.ContactPageSchema,
+        sd.ContactCreateSchema,
+        sd.ContactPatchSchema,
+        sd.ContactListQuerySchema,
+        CLIENT_WRITERS,
+        ("company_id", "email", "phone"),
+    ),
+    Resource(
+        ServiceObject,
+        "/service-objects",
+        "service object",
+        "service objects",
+        sd.ServiceObjectSchema,
+        sd.ServiceObjectPageSchema,
+        sd.ServiceObjectCreateSchema,
+        sd.ServiceObjectPatchSchema,
+        sd.ServiceObjectListQuerySchema,
+        CLIENT_WRITERS,
+        ("company_id",),
+    ),
+    Resource(
+        Employee,
+        "/employees",
+        "employee",
+        "employees",
+        sd.EmployeeSchema,
+        sd.EmployeePageSchema,
+        sd.EmployeeCreateSchema,
+        sd.EmployeePatchSchema,
+        sd.EmployeeListQuerySchema,
+        STAFF_WRITERS,
+        ("role", "email"),
+    ),
+    Resource(
+        Group,
+        "/groups",
+        "group",
+        "groups",
+        sd.StaffGroupSchema,
+        sd.StaffGroupPageSchema,
+        sd.StaffGroupCreateSchema,
+        sd.StaffGroupPatchSchema,
+        sd.StaffGroupListQuerySchema,
+        STAFF_WRITERS,
+    ),
+)
+
+
+def caller() -> Actor:
+    """The verified caller as the actor of directory events."""
+    ident = current_identity()
+    kind = EMPLOYEE if ident.is_staff else SYSTEM
+    return Actor(kind, ident.subject, getattr(ident, "channel", None) or "api", ident.name)
+
+
+def if_match() -> list[int] | None:
+    """The versions `If-Match` accepts; None when absent or `*`."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    versions = []
+    for tag in raw.split(","):
+        value = tag.strip().removeprefix("W/").strip('"')
+        if not value.isascii() or not value.isdigit():
+            raise BadRequest('If-Match must be an ETag this API gave out, like "3"', field="If-Match")
+        versions.append(int(value))
+    return versions
+
+
+def etag(entry: Entry) -> dict[str, str]:
+    return {"ETag": f'"{entry.version}"'}
+
+
+def register_directory_routes(app: Flask, runtime: Runtime) -> None:
+    directory = Directory(runtime.db, runtime.outbox)
+    clock = getattr(runtime, "clock", None)
+
+    def now():
+        return clock.now() if clock is not None else None
+
+    for resource in RESOURCES:
+        _register(app, directory, resource, now)
+
+
+def _route(app: Flask, rule: str, name: str, method: str, view: Callable[..., Any]) -> None:
+    app.add_url_rule(rule, endpoint=name, view_func=view, methods=[method])
+
+
+def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], Any]) -> None:
+    cls, one, many = r.cls, f"{r.article} {r.singular}", r.plural
+    item = f"{r.path}/<id>"
+    get_name = f"get_{r.key}"
+
+    @endpoint(roles=READERS, summary=f"List {many}, by name", query=r.query, response=r.page, tags=TAGS)
+    def list_entries(query):
+        filters = {name: query.get(name) for name in r.filters}
+        return directory.page(
+            cls, q=query.get("q"), active=query["active"], cursor=query["cursor"], limit=query["limit"], **filters
+        )
+
+    @endpoint(
+        roles=r.writers,
+        summary=f"Create {one}",
+        body=r.create,
+        response=r.out,
+        status=201,
+        tags=TAGS,
+        errors=[409],
+    )
+    def create_entry(body):
+        entry = directory.create(cls, body, caller(), now=now())
+        return entry, {"Location": url_for(get_name, id=entry.id)} | etag(entry)
+
+    @endpoint(roles=READERS, summary=f"Read {one}", response=r.out, tags=TAGS, errors=[404])
+    def get_entry(id: str):
+        entry = directory.get(cls, id)
+        return entry, etag(entry)
+
+    @endpoint(
+        roles=r.writers,
+        summary=f"Change {one} (only the fields sent)",
+        body=r.patch,
+        response=r.out,
+        tags=TAGS,
+        errors=[400, 404, 409],
+    )
+    def update_entry(id: str, body):
+        entry = directory.update(cls, id, body, caller(), if_match=if_match(), now=now())
+        return entry, etag(entry)
+
+    @endpoint(roles=r.writers, summary=f"Deactivate {one}", response=r.out, tags=TAGS, errors=[400, 404, 409])
+    def deactivate_entry(id: str):
+        entry = directory.set_active(cls, id, False, caller(), if_match=if_match(), now=now())
+        return entry, etag(entry)
+
+    @endpoint(roles=r.writers, summary=f"Activate {one}", response=r.out, tags=TAGS, errors=[400, 404, 409])
+    def activate_entry(id: str):
+        entry = directory.set_active(cls, id, True, caller(), if_match=if_match(), now=now())
+        return entry, etag(entry)
+
+    _route(app, r.path, f"list_{r.key}s", "GET", list_entries)
+    _route(app, r.path, f"create_{r.key}", "POST", create_entry)
+    _route(app, item, get_name, "GET", get_entry)
+    _route(app, item, f"update_{r.key}", "PATCH", update_entry)
+    _route(app, f"{item}/deactivate", f"deactivate_{r.key}", "POST", deactivate_entry)
+    _route(app, f"{item}/activate", f"activate_{r.key}", "POST", activate_entry)
