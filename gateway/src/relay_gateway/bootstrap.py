@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from relay_gateway.tokens import TokenStore, metadata
+from relaykit.demo import DEMO_ADMIN_ID
 from relaykit.service import Runtime, ServiceSpec
 
 DEMO_TOKEN_FILE = "demo-admin-token"
@@ -28,7 +29,7 @@ def _demo(runtime: Runtime) -> None:
     except Exception:
         token = ""
     if not token:
-        token, _ = store.create("demo administrator", "administrator", subject="demo-admin")
+        token, _ = store.create("demo administrator", "administrator", subject=DEMO_ADMIN_ID)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(token + "\n")
         path.chmod(0o600)

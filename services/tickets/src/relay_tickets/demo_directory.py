@@ -10,12 +10,13 @@ from __future__ import annotations
 from relay_tickets.domain.directory import COMPANY, SUPERVISED, Company, Contact, Employee, Group, ServiceObject
 from relay_tickets.domain.parties import EMPLOYEE, GROUP, SYSTEM_ACTOR, Party
 from relay_tickets.service_layer.directory import Directory
+from relaykit import demo as relaykit_demo
 from relaykit.identity import ADMINISTRATOR, LEAD_SPECIALIST, SPECIALIST
 from relaykit.service import Runtime
 
 __all__ = ["DEMO_ADMIN_ID", "DEMO_EMPLOYEE_IDS", "load_directory"]
 
-DEMO_ADMIN_ID = "00000000-0000-4000-8000-00000000a001"
+DEMO_ADMIN_ID = relaykit_demo.DEMO_ADMIN_ID
 DEMO_LEAD_ID = "00000000-0000-4000-8000-00000000a002"
 DEMO_SPECIALIST_ID = "00000000-0000-4000-8000-00000000a003"
 DEMO_ENGINEER_ID = "00000000-0000-4000-8000-00000000a004"
