@@ -332,6 +332,8 @@ def _cursor(value) -> str:
         f"cursor={_cursor(['-number', None, 'five'])}",
         f"cursor={_cursor(['-number', None, 0])}",
         f"cursor={_cursor(['-number', None, True])}",
+        f"cursor={_cursor(['-number', None, 10**30])}",
+        f"sort=priority&cursor={_cursor(['priority', 10**30, 3])}",
         f"cursor={_cursor(['-number', 3, 3])}",
         f"cursor={_cursor(['number', None, 3])}",
         f"sort=-created_at&cursor={_cursor(['-created_at', 'yesterday', 3])}",

@@ -7,6 +7,7 @@ from test_lists import FILTERS, SORTS, build_sortable, build_world, contact, mak
 from relay_tickets.adapters import ticket_queries
 from relay_tickets.bootstrap import spec
 from relay_tickets.domain.ticket import ContactRef
+from relaykit.testing.harness import signed
 
 pytestmark = pytest.mark.integration
 
@@ -126,3 +127,28 @@ def test_phrases_find_the_same_tickets_however_many_match(pg_client, staff, text
     )
     assert [t["number"] for t in page["items"]] == [9] and numbers(rest) == [1]
     assert numbers(pg_client.get("/tickets", query_string={"q": "0x800CCC0E-error"}, headers=staff)) == []
+
+
+def test_nul_characters_are_problems_naming_the_field_not_server_errors(pg_client, staff, pg_world):
+    admin = signed(role="administrator", subject="adm-1")
+    for query, field in [
+        ("q=a%00b", "q"),
+        ("status=op%00", "status"),
+        ("company_id=%00", "company_id"),
+        ("view=%00", "view"),
+    ]:
+        assert _field(pg_client.get(f"/tickets?{query}", headers=staff), 422) == field
+    assert _field(pg_client.post("/views", json={"name": "a\x00"}, headers=staff), 422) == "name"
+    assert (
+        _field(pg_client.post("/views", json={"name": "v", "filters": {"q": "\x00"}}, headers=staff), 422)
+        == "filters.q"
+    )
+    assert pg_client.get("/views/%00", headers=staff).status_code == 404
+    assert _field(pg_client.post("/canned-responses/groups", json={"name": "\x00"}, headers=admin), 422) == "name"
+    body = {"numbers": [1], "responsible": {"kind": "employee", "id": "e\x00"}}
+    assert _field(pg_client.post("/tickets/bulk/assign", json=body, headers=staff), 422) == "responsible"
+
+
+def _field(resp, status):
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    return resp.get_json()["errors"][0]["field"]

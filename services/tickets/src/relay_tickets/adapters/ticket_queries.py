@@ -48,7 +48,7 @@ SORTS = (
 )
 DEFAULT_SORT = "-number"
 _NULLABLE_KEYS = {"planned_resolution_at"}
-_DATETIME_KEYS = {"created_at", "updated_at", "planned_resolution_at"}
+_INT_MAX = 2**63 - 1  # the databases' integers: a bigger one in a cursor is a forgery, not a 500
 _TICKET_NUMBER = re.compile(r"^#?(\d{1,18})$")
 UTC = ZoneInfo("UTC")
 _LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
@@ -86,6 +86,10 @@ def encode_cursor(sort: str, key: Any, number: int) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_INT_MAX <= value <= _INT_MAX
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     """The (sort key, number) a cursor stands for; anything we did not hand out is refused."""
     bad = InvalidInput("not a cursor this list gave out", field="cursor")
@@ -98,14 +102,14 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     cursor_sort, key, number = value
     if cursor_sort != sort:
         raise InvalidInput("this cursor belongs to another sort order", field="cursor")
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+    if not _integer(number) or number < 1:
         raise bad
     name = sort.lstrip("-")
     if name == "number":
         if key is not None:
             raise bad
     elif name == "priority":
-        if not isinstance(key, int) or isinstance(key, bool):
+        if not _integer(key):
             raise bad
     elif key is None:
         if name not in _NULLABLE_KEYS:

@@ -7,6 +7,7 @@ from flask import Flask, Response, url_for
 from marshmallow import Schema, fields, validate
 
 from relay_tickets.entrypoints import callers
+from relay_tickets.entrypoints.schemas_lists import NoNulSchema
 from relay_tickets.entrypoints.schemas_tickets import not_blank
 from relay_tickets.service_layer import canned
 from relaykit.http import endpoint
@@ -22,12 +23,12 @@ _BODY = [validate.Length(min=1, max=20_000), not_blank]
 _POSITION = validate.Range(min=0, max=1_000_000)
 
 
-class GroupCreateSchema(Schema):
+class GroupCreateSchema(NoNulSchema):
     name = fields.String(required=True, validate=_TITLE)
     position = fields.Integer(load_default=0, validate=_POSITION)
 
 
-class GroupEditSchema(Schema):
+class GroupEditSchema(NoNulSchema):
     name = fields.String(validate=_TITLE)
     position = fields.Integer(validate=_POSITION)
 
@@ -42,14 +43,14 @@ class GroupListSchema(Schema):
     items = fields.List(fields.Nested(GroupSchema))
 
 
-class ResponseCreateSchema(Schema):
+class ResponseCreateSchema(NoNulSchema):
     group_id = fields.Integer(required=True, strict=True)
     title = fields.String(required=True, validate=_TITLE)
     body = fields.String(required=True, validate=_BODY, metadata={"description": f"variables: {canned.VARIABLES}"})
     position = fields.Integer(load_default=0, validate=_POSITION)
 
 
-class ResponseEditSchema(Schema):
+class ResponseEditSchema(NoNulSchema):
     group_id = fields.Integer(strict=True)
     title = fields.String(validate=_TITLE)
     body = fields.String(validate=_BODY)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from relay_tickets.adapters.ticket_queries import DEFAULT_SORT, SORTS
 from relay_tickets.domain.parties import Party
@@ -62,6 +62,29 @@ def unique(values: list) -> None:
         raise ValidationError("Each value may be given once.")
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+class NoNulSchema(Schema):
+    """PostgreSQL text cannot hold NUL: refused here, naming the field, rather than failing there."""
+
+    @pre_load
+    def no_nul(self, data, **_):
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = self.fields.get(key)
+                if isinstance(field, fields.Nested) and isinstance(field.schema, NoNulSchema):
+                    continue  # it names the field inside
+                if _has_nul(value):
+                    raise ValidationError("Must not contain NUL characters.", key)
+        return data
+
+
 def _many(inner: fields.Field) -> fields.List:
     return fields.List(inner, validate=validate.Length(max=MAX_VALUES))
 
@@ -70,7 +93,7 @@ def _key(length: int) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=length))
 
 
-class TicketFilterSchema(Schema):
+class TicketFilterSchema(NoNulSchema):
     """Every criterion is optional; what is given must all hold (a repeated one: any value)."""
 
     status = _many(_key(40))
@@ -127,7 +150,7 @@ def _columns(**kwargs: Any) -> fields.List:
 _NAME = [validate.Length(min=1, max=200), not_blank]
 
 
-class ViewCreateSchema(Schema):
+class ViewCreateSchema(NoNulSchema):
     name = fields.String(required=True, validate=_NAME)
     shared = fields.Boolean(load_default=False)
     filters = fields.Nested(TicketFilterSchema, load_default=dict)
@@ -135,7 +158,7 @@ class ViewCreateSchema(Schema):
     sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(SORTS))
 
 
-class ViewEditSchema(Schema):
+class ViewEditSchema(NoNulSchema):
     """Only the fields sent change; `filters` and `columns` are replaced whole."""
 
     name = fields.String(validate=_NAME)
@@ -171,13 +194,13 @@ def _numbers() -> fields.List:
     )
 
 
-class BulkStatusSchema(Schema):
+class BulkStatusSchema(NoNulSchema):
     numbers = _numbers()
     status = fields.String(required=True, validate=validate.Length(min=1, max=40))
     until = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
-class BulkAssignSchema(Schema):
+class BulkAssignSchema(NoNulSchema):
     numbers = _numbers()
     responsible = fields.Nested(PartySchema, allow_none=True, metadata={"description": "null: nobody"})
     add_observers = fields.List(fields.Nested(PartySchema), load_default=list, validate=validate.Length(max=50))

@@ -49,7 +49,7 @@ def can_edit(view: SavedView, who: Identity) -> bool:
 
 
 def _visible(repo: ViewsRepository, view_id: str, who: Identity, field: str = "id") -> SavedView:
-    view = repo.get(view_id)
+    view = repo.get(view_id) if len(view_id) <= 36 and "\x00" not in view_id else None
     if view is None or not can_see(view, who):
         raise NotFound(f"there is no view {view_id}", field=field)
     return view
