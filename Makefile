@@ -34,8 +34,10 @@ test: install
 	$(BIN)/relay-contracts check
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
+## the quick ones; the long ones (tickets_list, ticket_creation, sla_firing) name their command in bench/RESULTS.md
 bench: install
 	$(BIN)/python bench/outbox_pipeline.py
+	$(BIN)/python bench/sla_calendar.py
 
 ## freeze the current schemas as released (refuses a breaking change)
 contracts-release: install

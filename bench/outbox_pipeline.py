@@ -192,9 +192,9 @@ class Pipeline:
         try:
             while time.time() < deadline:
                 with engine.connect() as conn:
-                    n = conn.execute(text("SELECT count(*) FROM sla_tracked_tickets")).scalar()
+                    n = conn.execute(text("SELECT count(*) FROM sla_tickets")).scalar()
                     if n >= total:
-                        return list(conn.execute(text("SELECT registered_at, recorded_at FROM sla_tracked_tickets")))
+                        return list(conn.execute(text("SELECT registered_at, recorded_at FROM sla_tickets")))
                 time.sleep(0.05)
             raise RuntimeError(f"only {n} of {total} handled")
         finally:

@@ -25,7 +25,7 @@ def test_relay_run_serves_the_whole_system_and_stops_on_ctrl_c(spawn, tmp_path):
 
     def tracked():
         with sqlite3.connect(tmp_path / "var" / "sla.db") as db:
-            return {n for (n,) in db.execute("SELECT number FROM sla_tracked_tickets")}
+            return {n for (n,) in db.execute("SELECT number FROM sla_tickets")}
 
     deadline = time.monotonic() + 10
     while number not in tracked() and time.monotonic() < deadline:
@@ -33,6 +33,10 @@ def test_relay_run_serves_the_whole_system_and_stops_on_ctrl_c(spawn, tmp_path):
     assert number in tracked()  # the event went through the in-process bus to the SLA service
     assert requests.get(f"{base}/api/openapi.json", timeout=5).json()["paths"]
     assert "relay_events_published_total" in requests.get(f"{base}/metrics", timeout=5).text
+
+    with sqlite3.connect(tmp_path / "var" / "tickets.db") as db:
+        (announced,) = db.execute("SELECT count(*) FROM relay_outbox WHERE type = 'settings.changed'").fetchone()
+    assert announced == 1  # once at start; a background task that finished is not run again
 
     assert relay.interrupt() == 0
     assert "stopping" in relay.output()

@@ -52,7 +52,7 @@ def test_relay_up_runs_each_target_as_a_process_and_events_flow(spawn, distribut
     seen: set[int] = set()
     while time.monotonic() < deadline and not set(numbers) <= seen:
         with sla_db.connect() as conn:
-            seen = {n for (n,) in conn.execute(text("SELECT number FROM sla_tracked_tickets"))}
+            seen = {n for (n,) in conn.execute(text("SELECT number FROM sla_tickets"))}
         time.sleep(0.2)
     sla_db.dispose()
     assert set(numbers) <= seen, up.output()[-3000:]

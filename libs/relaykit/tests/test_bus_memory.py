@@ -183,3 +183,35 @@ def test_handlers_log_and_emit_under_the_message_correlation_id(harness, bus_nam
     with rt.db.sessions() as s:
         emitted = json.loads(s.execute(select(outbox.c.body)).scalar_one())
     assert emitted["correlation_id"] == "req-from-http" and emitted["causation_id"] == body["id"]
+
+
+def test_an_ordered_consumer_skips_messages_older_than_what_it_applied(harness, bus_namespace):
+    from probe import probe_spec as make_spec
+
+    from relaykit.bus.consumer import ConsumerSpec
+
+    applied = []
+
+    def handle(session, message):
+        applied.append(message.sequence)
+
+    spec = make_spec(Behaviour()).__class__(
+        name="probe",
+        title="probe",
+        migrations=make_spec(Behaviour()).migrations,
+        consumers=lambda rt: [ConsumerSpec("sink", {"ticket.created": handle}, ordered=True)],
+    )
+    rt = harness.runtime(spec, namespace=bus_namespace)
+    (worker,) = rt.tasks()
+    harness.start(rt, [worker])
+    wait_for(worker.ready.is_set, what="ready")
+    first = ticket_created(1) | {"sequence": 5}
+    stale = ticket_created(1) | {"sequence": 3}  # same ticket (same aggregate id), older
+    same = ticket_created(1) | {"sequence": 5}  # a different message at the same sequence
+    newer = ticket_created(1) | {"sequence": 7}
+    publish_raw(rt.settings.amqp_url, rt.topology, [first], declare=[BINDING])
+    wait_for(lambda: applied == [5], what="the first")
+    publish_raw(rt.settings.amqp_url, rt.topology, [stale, same, newer], declare=[BINDING])
+    wait_for(lambda: applied == [5, 7], what="only the newer one")
+    with rt.db.sessions() as s:
+        assert len(s.execute(select(inbox)).all()) == 4  # every message was seen once and settled

@@ -4,10 +4,11 @@ from pathlib import Path
 import pytest
 
 from relay_tickets.bootstrap import spec
-from relaykit.testing.harness import signed
 
-# seed.py (directory rows for tests) lives beside the tests.
+# seed.py (directory rows) and helpers.py (shared checks and callers) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import ADMIN, SPECIALIST
 
 
 @pytest.fixture
@@ -21,5 +22,15 @@ def client(tickets):
 
 
 @pytest.fixture
+def pg_tickets(harness, pg_url, bus_namespace):
+    return harness.runtime(spec, database_url=pg_url, namespace=bus_namespace)
+
+
+@pytest.fixture
 def staff():
-    return signed(role="specialist", subject="emp-1")
+    return SPECIALIST
+
+
+@pytest.fixture
+def admin():
+    return ADMIN

@@ -4,61 +4,28 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, insert, select
+import seed
+from helpers import SYSTEM, outbox_messages, problem
+from seed import NOW
+from sqlalchemy import delete, insert
 
-from relay_contracts import validate
 from relay_tickets import bootstrap
-from relay_tickets.adapters.tables import directory as d
 from relay_tickets.adapters.tables.settings import desk_settings
 from relay_tickets.service_layer.unit_of_work import settings_store
 from relaykit.clock import FrozenClock
-from relaykit.kit_schema import outbox
 from relaykit.testing.harness import signed
-
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
 
 SPEC = bootstrap.spec
 
 
 # -- helpers (also imported by test_attachments and test_activity_postgres) ----------------------
-def _stamps() -> dict:
-    return {"created_at": NOW, "updated_at": NOW, "version": 1}
-
-
-def add_employee(rt, name="Sam Specialist", role="specialist", active=True, email=None) -> str:
-    eid = str(uuid.uuid4())
-    with rt.db.session() as s:
-        s.execute(
-            insert(d.employees).values(
-                id=eid, name=name, email=email or f"{eid[:8]}@desk.example", role=role, active=active, **_stamps()
-            )
-        )
-    return eid
-
-
-def add_company(rt, name="Acme") -> str:
-    cid = str(uuid.uuid4())
-    with rt.db.session() as s:
-        s.execute(insert(d.companies).values(id=cid, name=name, active=True, **_stamps()))
-    return cid
-
-
 def add_contact(rt, company_id, name="Anna Petrova", access="own", email=None) -> str:
-    cid = str(uuid.uuid4())
-    with rt.db.session() as s:
-        s.execute(
-            insert(d.contacts).values(
-                id=cid, name=name, company_id=company_id, portal_access=access, active=True, **_stamps()
-            )
-        )
-        s.execute(insert(d.contact_emails).values(email=email or f"{cid[:8]}@client.example", contact_id=cid))
-    return cid
+    """A contact with one email address, a made-up one unless given."""
+    return seed.contact(rt, company_id, name, access, emails=[email or f"{uuid.uuid4().hex[:8]}@client.example"])
 
 
 def set_desk(rt, key: str, value) -> None:
@@ -84,25 +51,6 @@ def new_ticket(api, headers, *, contact_id=None, company_id=None, **body) -> dic
     r = api.post("/tickets", json={"subject": "Printer jammed"} | body, headers=headers)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
-
-
-def problem(resp, status, field=None) -> dict:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    body = resp.get_json()
-    if field:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
-def events(rt, type_=None) -> list[dict]:
-    """Outbox messages, oldest first, each checked against its contract."""
-    with rt.db.sessions() as s:
-        rows = s.execute(select(outbox.c.body).order_by(outbox.c.id)).scalars().all()
-    messages = [json.loads(b) for b in rows]
-    for m in messages:
-        validate(m)
-    return [m for m in messages if type_ is None or m["type"] == type_]
 
 
 def comment(api, number, headers, **body):
@@ -135,8 +83,8 @@ def desk(harness, bus_namespace) -> Desk:
 
 def make_desk(rt) -> Desk:
     rt.clock = FrozenClock(NOW)
-    agent = add_employee(rt, email="sam@desk.example")
-    company = add_company(rt)
+    agent = seed.employee(rt, email="sam@desk.example")
+    company = seed.company(rt)
     contact = add_contact(rt, company, email="anna@acme.example")
     return Desk(rt, rt.app.test_client(), rt.clock, agent, as_staff(agent), company, contact, as_contact(contact))
 
@@ -163,7 +111,7 @@ def test_a_comment_raises_a_valid_event_and_the_first_public_employee_comment_is
     ticket = desk.api.get(f"/tickets/{t['number']}", headers=desk.staff).get_json()
     assert ticket["first_reaction_at"] == (NOW + timedelta(minutes=10)).isoformat() and ticket["version"] == 3
 
-    added = events(desk.rt, "ticket.comment_added")
+    added = outbox_messages(desk.rt, "ticket.comment_added")
     assert [e["data"]["comment"]["public"] for e in added] == [False, True]
     last = added[-1]
     assert last["sequence"] == 3 and last["data"]["ticket"]["first_reaction_at"] == ticket["first_reaction_at"]
@@ -215,7 +163,7 @@ def test_the_desk_setting_decides_whether_staff_comments_are_public_by_default(d
 
 
 def test_a_customer_cannot_read_or_write_comments_of_another_company_or_of_an_internal_ticket(desk):
-    other_company = add_company(desk.rt, "Globex")
+    other_company = seed.company(desk.rt, "Globex")
     stranger = add_contact(desk.rt, other_company, name="Hank", access="company")
     theirs = customer_ticket(desk)
     internal = new_ticket(desk.api, desk.staff, contact_id=desk.contact, company_id=desk.company, type="internal_task")
@@ -243,7 +191,7 @@ def test_html_bodies_are_sanitised_and_keep_a_plain_text_rendering(desk):
         assert bad not in c["body"], c["body"]
     assert "<b>there</b>" in c["body"] and 'href="https://example.com/help"' in c["body"]
     assert c["body_text"] == "Hello there\nclickhelp" and c["format"] == "html"
-    assert events(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]["body"] == c["body"]
+    assert outbox_messages(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]["body"] == c["body"]
     stored = desk.api.get(f"/tickets/{t['number']}/comments", headers=desk.customer).get_json()["items"][0]
     assert stored["body"] == c["body"]
     problem(comment(desk.api, t["number"], desk.staff, body="<script>alert(1)</script>", format="html"), 422, "body")
@@ -279,9 +227,9 @@ def test_comments_refuse_other_media_types_and_unknown_tickets(desk):
 
 
 def test_mentions_of_employees_and_the_tickets_contact_reach_the_event(desk):
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist", email="lena@desk.example")
-    retired = add_employee(desk.rt, name="Old Timer", active=False, email="old@desk.example")
-    other_contact = add_contact(desk.rt, add_company(desk.rt, "Globex"), email="hank@globex.example")
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist", email="lena@desk.example")
+    retired = seed.employee(desk.rt, name="Old Timer", active=False, email="old@desk.example")
+    other_contact = add_contact(desk.rt, seed.company(desk.rt, "Globex"), email="hank@globex.example")
     t = customer_ticket(desk)
     n = t["number"]
     r = comment(
@@ -298,7 +246,7 @@ def test_mentions_of_employees_and_the_tickets_contact_reach_the_event(desk):
         {"kind": "contact", "id": desk.contact},
     ]
     assert r.get_json()["mentions"] == expected
-    assert events(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]["mentions"] == expected
+    assert outbox_messages(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]["mentions"] == expected
 
     # A private comment never tells the customer about itself.
     r = comment(desk.api, n, desk.staff, body="ask @anna@acme.example for the serial", public=False)
@@ -335,7 +283,7 @@ def test_a_customer_reply_reopens_a_resolved_ticket(desk):
     assert r.status_code == 201 and r.get_json()["follow_up_ticket"] is None
     ticket = desk.api.get(f"/tickets/{n}", headers=desk.staff).get_json()
     assert ticket["status"] == "opened" and ticket["resolved_at"] is None
-    changed = events(desk.rt, "ticket.status_changed")[-1]
+    changed = outbox_messages(desk.rt, "ticket.status_changed")[-1]
     assert changed["data"]["from"] == "resolved" and changed["data"]["to"] == "opened"
     assert changed["data"]["reason"] == "the customer replied" and changed["data"]["actor"]["kind"] == "contact"
 
@@ -376,8 +324,8 @@ def test_a_reply_to_a_ticket_closed_longer_than_the_window_opens_a_linked_follow
     assert new["links"] == [{"ticket_id": old["id"], "number": n, "kind": "follow_up"}]
     on_new = desk.api.get(f"/tickets/{follow_up['number']}/comments", headers=desk.customer).get_json()["items"]
     assert [x["body"] for x in on_new] == ["Broken again, a month later"]
-    created = events(desk.rt, "ticket.created")[-1]
-    added = events(desk.rt, "ticket.comment_added")[-1]
+    created = outbox_messages(desk.rt, "ticket.created")[-1]
+    added = outbox_messages(desk.rt, "ticket.comment_added")[-1]
     assert created["aggregate_id"] == added["aggregate_id"] == follow_up["id"]
     assert added["data"]["comment"]["author"]["kind"] == "contact"
 
@@ -394,8 +342,8 @@ def test_the_reopen_window_is_a_desk_setting(desk):
 
 # -- time entries ----------------------------------------------------------------------------------------
 def test_time_entries_add_up_on_the_ticket(desk):
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist")
-    helper = add_employee(desk.rt, name="Hal Helper")
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist")
+    helper = seed.employee(desk.rt, name="Hal Helper")
     n = customer_ticket(desk)["number"]
     url = f"/tickets/{n}/time-entries"
     r = desk.api.post(url, json={"minutes": 30, "note": "remote session"}, headers=desk.staff)
@@ -418,7 +366,7 @@ def test_time_entries_add_up_on_the_ticket(desk):
     assert [e["employee_name"] for e in listed["items"]] == ["Hal Helper", "Sam Specialist"]
     assert desk.api.get(f"/tickets/{n}", headers=desk.staff).get_json()["time_spent_minutes"] == 75
 
-    logged = events(desk.rt, "ticket.time_logged")
+    logged = outbox_messages(desk.rt, "ticket.time_logged")
     assert [e["data"]["ticket"]["time_spent_minutes"] for e in logged] == [30, 75]
     assert logged[-1]["data"]["entry"] == {
         "id": r.get_json()["entry"]["id"],
@@ -447,15 +395,15 @@ def test_time_entries_add_up_on_the_ticket(desk):
     ],
 )
 def test_time_entries_are_checked(desk, body, who, status, field):
-    helper = add_employee(desk.rt, name="Hal Helper")
-    retired = add_employee(desk.rt, name="Old Timer", active=False)
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist")
+    helper = seed.employee(desk.rt, name="Hal Helper")
+    retired = seed.employee(desk.rt, name="Old Timer", active=False)
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist")
     headers = {
         "agent": desk.staff,
         "lead": as_staff(lead, "lead_specialist"),
         "stranger": as_staff("not-in-directory"),
         "contact": desk.customer,
-        "system": signed(role="system", subject="crm"),
+        "system": SYSTEM,
     }[who]
     body = body | (
         {"employee_id": {"HELPER": helper, "RETIRED": retired}.get(body["employee_id"], body["employee_id"])}
@@ -494,7 +442,7 @@ def test_the_tickets_contact_rates_a_resolved_or_closed_ticket(desk):
         "rated_at": NOW.isoformat(),
         "ticket_version": 3,
     }
-    rated = events(desk.rt, "ticket.rated")[-1]
+    rated = outbox_messages(desk.rt, "ticket.rated")[-1]
     assert rated["data"]["rating"] == "good" and rated["data"]["comment"] == "Quick, thanks!"
     assert rated["data"]["ticket"]["rating"] == "good"
     change_status(desk.api, n, desk.customer, "closed")
@@ -506,7 +454,7 @@ def test_the_tickets_contact_rates_a_resolved_or_closed_ticket(desk):
 
 # -- history and time in status ------------------------------------------------------------------------------
 def test_history_keeps_who_changed_what_through_which_channel(desk):
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist")
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist")
     n = customer_ticket(desk)["number"]
     desk.clock.advance(timedelta(minutes=1))
     assert (

@@ -8,18 +8,17 @@ import io
 from datetime import timedelta
 
 import pytest
+import seed
+from helpers import outbox_messages, problem
+from seed import NOW
 from test_activity_api import (
-    NOW,
     SPEC,
     Desk,
-    add_employee,
     as_staff,
     change_status,
     comment,
     customer_ticket,
-    events,
     make_desk,
-    problem,
     set_desk,
 )
 
@@ -37,7 +36,7 @@ def desk(harness, pg_url, bus_namespace) -> Desk:
 
 def test_comments_files_and_mentions_on_postgres(desk):
     n = customer_ticket(desk)["number"]
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist", email="lena@desk.example")
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist", email="lena@desk.example")
     r = desk.api.post(
         f"/tickets/{n}/comments",
         data={
@@ -62,7 +61,7 @@ def test_comments_files_and_mentions_on_postgres(desk):
     problem(desk.api.get(private["attachments"][0]["url"], headers=desk.customer), 404, "attachment_id")
     assert desk.api.get(private["attachments"][0]["url"], headers=desk.staff).data == PNG
 
-    added = events(desk.rt, "ticket.comment_added")
+    added = outbox_messages(desk.rt, "ticket.comment_added")
     assert [e["sequence"] for e in added] == [2, 3]
     assert added[0]["data"]["comment"]["attachments"][0]["filename"] == "jam.png"
     ticket = desk.api.get(f"/tickets/{n}", headers=desk.staff).get_json()
@@ -86,12 +85,12 @@ def test_reopen_and_follow_up_on_postgres(desk):
     new = desk.api.get(f"/tickets/{follow_up['number']}", headers=desk.staff).get_json()
     assert new["links"][0]["number"] == n and new["status"] == "opened"
     assert desk.api.get(f"/tickets/{n}", headers=desk.staff).get_json()["status"] == "closed"
-    assert events(desk.rt, "ticket.comment_added")[-1]["aggregate_id"] == follow_up["id"]
+    assert outbox_messages(desk.rt, "ticket.comment_added")[-1]["aggregate_id"] == follow_up["id"]
 
 
 def test_time_rating_history_and_intervals_on_postgres(desk):
     n = customer_ticket(desk)["number"]
-    lead = add_employee(desk.rt, name="Lena Lead", role="lead_specialist")
+    lead = seed.employee(desk.rt, name="Lena Lead", role="lead_specialist")
     url = f"/tickets/{n}/time-entries"
     assert desk.api.post(url, json={"minutes": 20}, headers=desk.staff).status_code == 201
     r = desk.api.post(url, json={"minutes": 40, "employee_id": desk.agent}, headers=as_staff(lead, "lead_specialist"))
@@ -103,7 +102,7 @@ def test_time_rating_history_and_intervals_on_postgres(desk):
     desk.clock.advance(timedelta(minutes=30))
     r = desk.api.post(f"/tickets/{n}/rating", json={"rating": "bad", "comment": "slow"}, headers=desk.customer)
     assert r.status_code == 201, r.get_json()
-    assert events(desk.rt, "ticket.rated")[-1]["data"]["rating"] == "bad"
+    assert outbox_messages(desk.rt, "ticket.rated")[-1]["data"]["rating"] == "bad"
 
     history = desk.api.get(f"/tickets/{n}/history", headers=desk.staff).get_json()["items"]
     fields = [(h["field"], h["old"], h["new"], h["actor"]["kind"]) for h in history]

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from helpers import post_ticket, problem
 from sqlalchemy import select
 
 from relay_contracts import validate
@@ -10,21 +11,8 @@ from relaykit.kit_schema import outbox
 from relaykit.testing.harness import signed
 
 
-def _create(client, headers, **body):
-    return client.post("/tickets", json={"subject": "Printer jammed"} | body, headers=headers)
-
-
-def _problem(resp, status, field=None):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    body = resp.get_json()
-    if field:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
 def test_create_read_and_list(client, staff):
-    r = _create(client, staff, description="Floor 2, since this morning", channel="agent")
+    r = post_ticket(client, staff, description="Floor 2, since this morning", channel="agent")
     assert r.status_code == 201
     t = r.get_json()
     assert t["status"] == "opened" and t["channel"] == "agent" and t["number"] == 1 and t["version"] == 1
@@ -34,7 +22,7 @@ def test_create_read_and_list(client, staff):
 
 
 def test_creation_writes_ticket_created_to_the_outbox_with_the_request_correlation_id(client, staff, tickets):
-    _create(client, staff | {"X-Correlation-Id": "req-42"})
+    post_ticket(client, staff | {"X-Correlation-Id": "req-42"})
     with tickets.db.sessions() as s:
         row = s.execute(select(outbox)).one()
     message = json.loads(row.body)
@@ -45,7 +33,7 @@ def test_creation_writes_ticket_created_to_the_outbox_with_the_request_correlati
 
 def test_numbers_are_sequential_and_pages_follow_the_cursor(client, staff):
     for i in range(7):
-        _create(client, staff, subject=f"ticket {i}")
+        post_ticket(client, staff, subject=f"ticket {i}")
     page1 = client.get("/tickets?limit=3", headers=staff).get_json()
     assert [t["number"] for t in page1["items"]] == [7, 6, 5] and page1["next_cursor"]
     page2 = client.get("/tickets", query_string={"limit": 3, "cursor": page1["next_cursor"]}, headers=staff).get_json()
@@ -94,7 +82,7 @@ def test_numbers_are_sequential_and_pages_follow_the_cursor(client, staff):
     ],
 )
 def test_bad_input_is_a_4xx_problem_naming_the_field(client, staff, kwargs, status, field):
-    _problem(client.post("/tickets", headers=staff, **kwargs), status, field)
+    problem(client.post("/tickets", headers=staff, **kwargs), status, field)
 
 
 @pytest.mark.parametrize(
@@ -110,28 +98,28 @@ def test_bad_input_is_a_4xx_problem_naming_the_field(client, staff, kwargs, stat
     ],
 )
 def test_bad_list_queries_are_problems(client, staff, query, field):
-    _problem(client.get(f"/tickets?{query}", headers=staff), 422, field)
+    problem(client.get(f"/tickets?{query}", headers=staff), 422, field)
 
 
 def test_missing_tickets_and_routes_are_404_problems(client, staff):
-    _problem(client.get("/tickets/999", headers=staff), 404, "number")
-    _problem(client.get("/tickets/abc", headers=staff), 404)
-    _problem(client.delete("/tickets/1", headers=staff), 405)
+    problem(client.get("/tickets/999", headers=staff), 404, "number")
+    problem(client.get("/tickets/abc", headers=staff), 404)
+    problem(client.delete("/tickets/1", headers=staff), 405)
 
 
 def test_callers_without_a_valid_staff_identity_are_refused(client, staff):
-    _create(client, staff)
+    post_ticket(client, staff)
     for call in (
         lambda h: client.get("/tickets", headers=h),
         lambda h: client.get("/tickets/1", headers=h),
-        lambda h: _create(client, h),
+        lambda h: post_ticket(client, h),
     ):
-        _problem(call({}), 401)
-        _problem(call(signed(secret="forged")), 401)
-        _problem(call({"X-Relay-Identity": "garbage"}), 401)
+        problem(call({}), 401)
+        problem(call(signed(secret="forged")), 401)
+        problem(call({"X-Relay-Identity": "garbage"}), 401)
         # Customers use the portal, which only shows their own organisation's tickets.
-        _problem(call(signed(role="contact", organization="acme")), 403)
+        problem(call(signed(role="contact", organization="acme")), 403)
 
 
 def test_system_callers_may_create_tickets(client):
-    assert _create(client, signed(role="system", subject="mail-ingest")).status_code == 201
+    assert post_ticket(client, signed(role="system", subject="mail-ingest")).status_code == 201

@@ -8,17 +8,16 @@ import io
 from pathlib import Path
 
 import pytest
+import seed
+from helpers import outbox_messages, problem
 from sqlalchemy import func, select
 from test_activity_api import (
     SPEC,
     Desk,
-    add_company,
     add_contact,
     as_contact,
     customer_ticket,
-    events,
     make_desk,
-    problem,
     set_desk,
 )
 
@@ -85,7 +84,7 @@ def test_files_are_stored_by_content_with_checksum_size_and_sniffed_type(desk):
     assert row.sha256 == got[0]["sha256"] and row.storage_key == f"{row.sha256[:2]}/{row.sha256}"
     assert row.uploaded_by_kind == "employee" and row.uploaded_by_id == desk.agent and row.size == len(PNG)
 
-    event = events(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]
+    event = outbox_messages(desk.rt, "ticket.comment_added")[-1]["data"]["comment"]
     assert event["attachments"] == [
         {"id": a["id"], "filename": a["filename"], "content_type": a["content_type"], "size": a["size"]} for a in got
     ]
@@ -154,7 +153,7 @@ def test_a_customer_downloads_only_files_of_public_comments_on_tickets_they_see(
     staff_list = desk.api.get(f"/tickets/{n}/attachments", headers=desk.staff).get_json()["items"]
     assert sorted(a["filename"] for a in staff_list) == ["contract.pdf", "diag.txt", "howto.txt"]
 
-    stranger = as_contact(add_contact(desk.rt, add_company(desk.rt, "Globex"), access="company"))
+    stranger = as_contact(add_contact(desk.rt, seed.company(desk.rt, "Globex"), access="company"))
     problem(desk.api.get(public_url, headers=stranger), 404, "number")
     problem(desk.api.get(f"/tickets/{n}/attachments/nope", headers=desk.staff), 404, "attachment_id")
 
@@ -172,7 +171,7 @@ def test_a_customer_attaches_files_to_comments_but_not_to_the_ticket(desk):
 
 def test_nothing_is_read_or_kept_for_a_ticket_the_caller_cannot_see(desk):
     n = customer_ticket(desk)["number"]
-    stranger = as_contact(add_contact(desk.rt, add_company(desk.rt, "Globex"), access="company"))
+    stranger = as_contact(add_contact(desk.rt, seed.company(desk.rt, "Globex"), access="company"))
     problem(upload(desk, n, stranger, [("x.png", PNG, "image/png")]), 404, "number")
     problem(upload(desk, 999, desk.staff, [("x.png", PNG, "image/png")]), 404, "number")
     assert stored_files(desk) == []

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import seed
+from helpers import SPECIALIST, outbox_messages
 from kombu import Producer
 from sqlalchemy import func, select
 
@@ -13,10 +14,7 @@ from relay_contracts import validate
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
 from relaykit.bus.connection import connect
 from relaykit.bus.deadletters import list_dead
-from relaykit.kit_schema import outbox
-from relaykit.testing.harness import signed, wait_for
-
-STAFF = signed(role="specialist", subject="emp-1")
+from relaykit.testing.harness import wait_for
 
 
 def command(type_, data, *, producer="mail-ingest", aggregate_id=None, message_id=None) -> dict:
@@ -52,11 +50,6 @@ def count(rt) -> int:
         return s.scalar(select(func.count()).select_from(tickets_table))
 
 
-def events(rt, type_):
-    with rt.db.sessions() as s:
-        return [json.loads(b) for b in s.scalars(select(outbox.c.body).where(outbox.c.type == type_))]
-
-
 def dead(rt):
     queue = rt.topology.dead_queue_name(rt.topology.queue_name("tickets", "commands"))
     with connect(rt.settings.amqp_url) as conn:
@@ -90,19 +83,19 @@ def test_register_matches_the_sender_and_is_idempotent(harness, tickets, client)
     again = dict(known, id=str(uuid.uuid4()))  # the sender retried with a new message id
     send(tickets, known, known, stranger, nobody, again)
     wait_for(lambda: count(tickets) == 3, what="three tickets")
-    rows = {t["subject"]: t for t in client.get("/tickets", headers=STAFF).get_json()["items"]}
+    rows = {t["subject"]: t for t in client.get("/tickets", headers=SPECIALIST).get_json()["items"]}
     assert rows["Printer"]["id"] == ticket_id and rows["Printer"]["contact"] == {"kind": "contact", "id": anna}
     assert rows["Printer"]["channel"] == "email" and rows["Printer"]["company_id"] == acme
     assert rows["Hello"]["company_id"] == acme and rows["Hello"]["contact"] is None  # a company's unknown address
     assert rows["Spam?"]["company_id"] is None
-    created = events(tickets, "ticket.created")
+    created = outbox_messages(tickets, "ticket.created")
     assert len(created) == 3 and {e["correlation_id"] for e in created} == {"cmd-test"}
 
 
 def test_assign_change_fields_and_planned_times(harness, tickets, client):
     agent = seed.employee(tickets)
     run_consumers(harness, tickets)
-    t = client.post("/tickets", json={"subject": "Routed"}, headers=STAFF).get_json()
+    t = client.post("/tickets", json={"subject": "Routed"}, headers=SPECIALIST).get_json()
     send(
         tickets,
         command(
@@ -128,19 +121,19 @@ def test_assign_change_fields_and_planned_times(harness, tickets, client):
     )
 
     def done():
-        now = client.get(f"/tickets/{t['number']}", headers=STAFF).get_json()
+        now = client.get(f"/tickets/{t['number']}", headers=SPECIALIST).get_json()
         return now["planned_source"] == "sla" and now["status"] == "resolved" and now
 
     now = wait_for(done, what="all three commands")
     assert now["responsible"] == {"kind": "employee", "id": agent} and now["priority"] == "high"
     assert now["sla_rule"] == "Default" and now["planned_resolution_at"] == "2026-11-25T10:00:00+00:00"
-    (assigned,) = events(tickets, "ticket.assigned")
+    (assigned,) = outbox_messages(tickets, "ticket.assigned")
     assert assigned["data"]["actor"] == {"kind": "system", "id": "routing", "name": "routing", "channel": "api"}
 
 
 def test_a_command_that_cannot_be_carried_out_is_dead_lettered_with_the_reason(harness, tickets, client):
     run_consumers(harness, tickets)
-    t = client.post("/tickets", json={"subject": "Closed"}, headers=STAFF).get_json()
+    t = client.post("/tickets", json={"subject": "Closed"}, headers=SPECIALIST).get_json()
     send(
         tickets,
         command("tickets.assign", {"ticket_id": "missing", "responsible": None}, producer="routing"),
@@ -151,7 +144,7 @@ def test_a_command_that_cannot_be_carried_out_is_dead_lettered_with_the_reason(h
     reasons = " | ".join(d.reason for d in letters)
     assert "there is no ticket missing" in reasons and "cannot go from 'opened' to 'closed'" in reasons
     wait_for(
-        lambda: client.get(f"/tickets/{t['number']}", headers=STAFF).get_json()["priority"] == "low",
+        lambda: client.get(f"/tickets/{t['number']}", headers=SPECIALIST).get_json()["priority"] == "low",
         what="the good command after the bad ones",
     )
 
@@ -161,9 +154,9 @@ def test_a_mail_reply_is_the_customers_comment_once_and_reopens_a_resolved_ticke
     anna = seed.contact(tickets, acme, emails=["anna@acme.example"])
     run_consumers(harness, tickets)
     t = client.post(
-        "/tickets", json={"subject": "Mail", "contact": {"kind": "contact", "id": anna}}, headers=STAFF
+        "/tickets", json={"subject": "Mail", "contact": {"kind": "contact", "id": anna}}, headers=SPECIALIST
     ).get_json()
-    client.post(f"/tickets/{t['number']}/status", json={"status": "resolved"}, headers=STAFF)
+    client.post(f"/tickets/{t['number']}/status", json={"status": "resolved"}, headers=SPECIALIST)
     comment_id = str(uuid.uuid4())
     reply = command(
         "tickets.add_comment",
@@ -177,13 +170,13 @@ def test_a_mail_reply_is_the_customers_comment_once_and_reopens_a_resolved_ticke
     )
     send(tickets, reply, dict(reply, id=str(uuid.uuid4())))  # the sender retried
     wait_for(
-        lambda: client.get(f"/tickets/{t['number']}", headers=STAFF).get_json()["status"] == "opened",
+        lambda: client.get(f"/tickets/{t['number']}", headers=SPECIALIST).get_json()["status"] == "opened",
         what="reopened by the reply",
     )
-    comments = client.get(f"/tickets/{t['number']}/comments", headers=STAFF).get_json()
+    comments = client.get(f"/tickets/{t['number']}/comments", headers=SPECIALIST).get_json()
     items = comments["items"] if isinstance(comments, dict) else comments
     assert [c["id"] for c in items] == [comment_id]
-    (added,) = events(tickets, "ticket.comment_added")
+    (added,) = outbox_messages(tickets, "ticket.comment_added")
     assert added["data"]["comment"]["author"]["kind"] == "contact" and added["data"]["comment"]["public"] is True
 
 
@@ -202,7 +195,7 @@ def test_commands_on_rabbitmq_and_postgres(harness, pg_url, amqp_url, bus_namesp
     send(rt, register, dict(register, id=str(uuid.uuid4())))
     wait_for(lambda: count(rt) == 1, what="the ticket")
     client = rt.app.test_client()
-    number = client.get("/tickets", headers=STAFF).get_json()["items"][0]["number"]
+    number = client.get("/tickets", headers=SPECIALIST).get_json()["items"][0]["number"]
     send(
         rt,
         command(
@@ -210,6 +203,6 @@ def test_commands_on_rabbitmq_and_postgres(harness, pg_url, amqp_url, bus_namesp
         ),
     )
     wait_for(
-        lambda: client.get(f"/tickets/{number}", headers=STAFF).get_json()["subject"] == "Renamed", what="the edit"
+        lambda: client.get(f"/tickets/{number}", headers=SPECIALIST).get_json()["subject"] == "Renamed", what="the edit"
     )
     assert count(rt) == 1

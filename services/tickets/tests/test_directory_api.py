@@ -5,46 +5,23 @@ The app is built from a spec of our own holding only the directory routes, so th
 tests do not depend on the rest of the service's routes.
 """
 
-import json
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from helpers import ADMIN, CONTACT, DIRECTORY_SPEC, LEAD, SPECIALIST, SYSTEM, ok, outbox_messages, problem
+from sqlalchemy import insert, update
 
-import relay_tickets
-from relay_contracts import validate
-from relay_tickets.adapters.tables import metadata
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
 from relay_tickets.demo_directory import DEMO_ADMIN_ID, load_directory
 from relay_tickets.domain.directory import DIRECTORY_EVENTS, Contact, new_entry
-from relay_tickets.entrypoints.api_directory import register_directory_routes
 from relay_tickets.service_layer.directory import Directory
 from relaykit.errors import Conflict
-from relaykit.kit_schema import outbox
-from relaykit.service import ServiceSpec
-from relaykit.testing.harness import signed
-
-SPEC = ServiceSpec(
-    name="tickets",
-    title="Relay tickets (directory)",
-    migrations=Path(relay_tickets.__file__).parent / "migrations" / "versions",
-    metadata=metadata,
-    routes=register_directory_routes,
-    publishes=DIRECTORY_EVENTS,
-)
-
-ADMIN = signed(role="administrator", subject="adm-1")
-LEAD = signed(role="lead_specialist", subject="lead-1")
-SPECIALIST = signed(role="specialist", subject="spec-1")
-SYSTEM = signed(role="system", subject="crm")
-CONTACT = signed(role="contact", subject="contact-1")
 
 
 @pytest.fixture
 def directory(harness, bus_namespace):
-    return harness.runtime(SPEC, namespace=bus_namespace)
+    return harness.runtime(DIRECTORY_SPEC, namespace=bus_namespace)
 
 
 @pytest.fixture
@@ -53,44 +30,21 @@ def api(directory):
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _problem(resp, status, field=None):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    body = resp.get_json()
-    if field:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
-def _ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
-def _events(rt, type_=None):
-    with rt.db.sessions() as s:
-        rows = s.execute(select(outbox).order_by(outbox.c.id)).all()
-    messages = [json.loads(r.body) for r in rows]
-    for m in messages:
-        validate(m)
-    return [m for m in messages if type_ is None or m["type"] == type_]
-
-
 def _employee(api, name="Ann Lee", email=None, role="specialist", **extra):
     body = {"name": name, "email": email or f"{uuid.uuid4().hex[:8]}@relay.example", "role": role} | extra
-    return _ok(api.post("/employees", json=body, headers=ADMIN), 201)
+    return ok(api.post("/employees", json=body, headers=ADMIN), 201)
 
 
 def _group(api, name="First line", **extra):
-    return _ok(api.post("/groups", json={"name": name} | extra, headers=ADMIN), 201)
+    return ok(api.post("/groups", json={"name": name} | extra, headers=ADMIN), 201)
 
 
 def _company(api, name="Acme", headers=SPECIALIST, **extra):
-    return _ok(api.post("/companies", json={"name": name} | extra, headers=headers), 201)
+    return ok(api.post("/companies", json={"name": name} | extra, headers=headers), 201)
 
 
 def _contact(api, name="Wile Coyote", headers=SPECIALIST, **extra):
-    return _ok(api.post("/contacts", json={"name": name} | extra, headers=headers), 201)
+    return ok(api.post("/contacts", json={"name": name} | extra, headers=headers), 201)
 
 
 def _ticket(rt, responsible, status="opened", number=1, kind="employee"):
@@ -143,28 +97,28 @@ def test_companies_create_read_list_change_deactivate_activate(api, directory):
         },
         headers=SPECIALIST,
     )
-    company = _ok(r, 201)
+    company = ok(r, 201)
     assert r.headers["Location"] == f"/companies/{company['id']}" and r.headers["ETag"] == '"1"'
     assert company["email"] == "office@acme.example" and company["phone"] == "+15550102000"
     assert company["domains"] == ["acme-factory.example", "acme.example"] and company["category_id"] == 3
     assert company["manager"] == {"kind": "group", "id": group["id"]} and company["active"] is True
 
     r = api.get(f"/companies/{company['id']}", headers=SPECIALIST)
-    assert _ok(r) == company and r.headers["ETag"] == '"1"'
-    assert _ok(api.get("/companies", headers=SYSTEM)) == {"items": [company], "next_cursor": None}
+    assert ok(r) == company and r.headers["ETag"] == '"1"'
+    assert ok(api.get("/companies", headers=SYSTEM)) == {"items": [company], "next_cursor": None}
 
     r = api.patch(f"/companies/{company['id']}", json={"phone": None, "category_id": 2}, headers=LEAD)
-    changed = _ok(r)
+    changed = ok(r)
     assert changed["phone"] is None and changed["category_id"] == 2 and changed["version"] == 2
     assert changed["name"] == "Acme Manufacturing" and r.headers["ETag"] == '"2"'
 
     r = api.post(f"/companies/{company['id']}/deactivate", headers=SPECIALIST)
-    assert _ok(r)["active"] is False and r.headers["ETag"] == '"3"'
-    assert _ok(api.get("/companies?active=false", headers=SPECIALIST))["items"][0]["id"] == company["id"]
-    assert _ok(api.get("/companies?active=true", headers=SPECIALIST))["items"] == []
-    assert _ok(api.post(f"/companies/{company['id']}/activate", headers=SYSTEM))["active"] is True
+    assert ok(r)["active"] is False and r.headers["ETag"] == '"3"'
+    assert ok(api.get("/companies?active=false", headers=SPECIALIST))["items"][0]["id"] == company["id"]
+    assert ok(api.get("/companies?active=true", headers=SPECIALIST))["items"] == []
+    assert ok(api.post(f"/companies/{company['id']}/activate", headers=SYSTEM))["active"] is True
 
-    events = _events(directory, "company.changed")
+    events = outbox_messages(directory, "company.changed")
     assert [(e["data"]["change"], e["sequence"]) for e in events] == [
         ("created", 1),
         ("updated", 2),
@@ -173,14 +127,14 @@ def test_companies_create_read_list_change_deactivate_activate(api, directory):
     ]
     assert events[0]["aggregate_type"] == "company" and events[0]["aggregate_id"] == company["id"]
     assert events[0]["data"]["company"] == company
-    assert events[0]["data"]["actor"] == {"kind": "employee", "id": "spec-1", "name": None, "channel": "api"}
+    assert events[0]["data"]["actor"] == {"kind": "employee", "id": "emp-1", "name": None, "channel": "api"}
     assert events[3]["data"]["actor"]["kind"] == "system"
 
 
 def test_contacts_of_a_company_and_private_persons(api, directory):
     acme = _company(api, "Acme", domains=["acme.example"])
     globex = _company(api, "Globex")
-    site = _ok(api.post("/service-objects", json={"company_id": acme["id"], "name": "HQ"}, headers=SPECIALIST), 201)
+    site = ok(api.post("/service-objects", json={"company_id": acme["id"], "name": "HQ"}, headers=SPECIALIST), 201)
     manager = _employee(api, "Sam Specialist")
 
     wile = _contact(
@@ -214,16 +168,16 @@ def test_contacts_of_a_company_and_private_persons(api, directory):
         json={"emails": ["w.coyote@acme.example", "wile@acme.example"], "company_id": None, "portal_access": "own"},
         headers=SPECIALIST,
     )
-    moved = _ok(r)
+    moved = ok(r)
     assert moved["emails"] == ["w.coyote@acme.example", "wile@acme.example"]  # the main address changed
     assert moved["company_id"] is None and moved["version"] == 2
-    assert _ok(api.get(f"/contacts/{wile['id']}", headers=SPECIALIST)) == moved
+    assert ok(api.get(f"/contacts/{wile['id']}", headers=SPECIALIST)) == moved
 
-    assert [c["name"] for c in _ok(api.get(f"/contacts?company_id={globex['id']}", headers=SPECIALIST))["items"]] == [
+    assert [c["name"] for c in ok(api.get(f"/contacts?company_id={globex['id']}", headers=SPECIALIST))["items"]] == [
         "Hank Scorpio"
     ]
-    _ok(api.post(f"/contacts/{pat['id']}/deactivate", headers=SPECIALIST))
-    events = _events(directory, "contact.changed")
+    ok(api.post(f"/contacts/{pat['id']}/deactivate", headers=SPECIALIST))
+    events = outbox_messages(directory, "contact.changed")
     assert [e["data"]["change"] for e in events] == ["created", "created", "created", "updated", "deactivated"]
     assert events[-1]["data"]["contact"]["active"] is False
 
@@ -242,17 +196,17 @@ def test_service_objects(api, directory):
         },
         headers=SYSTEM,
     )
-    plant = _ok(r, 201)
+    plant = ok(r, 201)
     assert r.headers["Location"] == f"/service-objects/{plant['id']}"
     assert plant["manager"]["id"] == engineer["id"] and plant["observers"] == []
-    _ok(api.post("/service-objects", json={"company_id": other["id"], "name": "Depot"}, headers=SPECIALIST), 201)
-    page = _ok(api.get(f"/service-objects?company_id={acme['id']}", headers=SPECIALIST))
+    ok(api.post("/service-objects", json={"company_id": other["id"], "name": "Depot"}, headers=SPECIALIST), 201)
+    page = ok(api.get(f"/service-objects?company_id={acme['id']}", headers=SPECIALIST))
     assert [s["name"] for s in page["items"]] == ["Plant"]
-    assert _ok(api.get("/service-objects?q=industrial", headers=SPECIALIST))["items"][0]["id"] == plant["id"]
-    moved = _ok(api.patch(f"/service-objects/{plant['id']}", json={"address": None}, headers=SPECIALIST))
+    assert ok(api.get("/service-objects?q=industrial", headers=SPECIALIST))["items"][0]["id"] == plant["id"]
+    moved = ok(api.patch(f"/service-objects/{plant['id']}", json={"address": None}, headers=SPECIALIST))
     assert moved["address"] is None and moved["version"] == 2
-    _ok(api.post(f"/service-objects/{plant['id']}/deactivate", headers=SPECIALIST))
-    assert [e["data"]["change"] for e in _events(directory, "service_object.changed")] == [
+    ok(api.post(f"/service-objects/{plant['id']}/deactivate", headers=SPECIALIST))
+    assert [e["data"]["change"] for e in outbox_messages(directory, "service_object.changed")] == [
         "created",
         "created",
         "updated",
@@ -272,33 +226,33 @@ def test_employees_and_groups_keep_both_sides_of_membership_in_their_events(api,
     )
     assert group["members"] == [ann["id"]]
     assert group["notification_list"] == {"employees": [bob["id"]], "emails": ["leads@relay.example"]}
-    ann = _ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))
+    ann = ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))
     assert ann["groups"] == [group["id"]] and ann["version"] == 2
 
     # From the employee's side: Bob joins.
-    bob = _ok(api.patch(f"/employees/{bob['id']}", json={"groups": [group["id"]]}, headers=ADMIN))
-    group = _ok(api.get(f"/groups/{group['id']}", headers=SPECIALIST))
+    bob = ok(api.patch(f"/employees/{bob['id']}", json={"groups": [group["id"]]}, headers=ADMIN))
+    group = ok(api.get(f"/groups/{group['id']}", headers=SPECIALIST))
     assert sorted(group["members"]) == sorted([ann["id"], bob["id"]]) and group["version"] == 2
 
     # From the group's side: Ann leaves.
-    group = _ok(api.patch(f"/groups/{group['id']}", json={"members": [bob["id"]]}, headers=ADMIN))
-    assert _ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))["groups"] == []
+    group = ok(api.patch(f"/groups/{group['id']}", json={"members": [bob["id"]]}, headers=ADMIN))
+    assert ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))["groups"] == []
 
-    employee_events = _events(directory, "employee.changed")
+    employee_events = outbox_messages(directory, "employee.changed")
     latest = {}
     for e in employee_events:
         assert e["sequence"] == e["data"]["employee"]["version"]
         latest[e["aggregate_id"]] = e["data"]["employee"]
     assert latest[ann["id"]]["groups"] == [] and latest[bob["id"]]["groups"] == [group["id"]]
-    group_events = _events(directory, "group.changed")
+    group_events = outbox_messages(directory, "group.changed")
     assert [e["sequence"] for e in group_events] == [1, 2, 3]
     assert group_events[-1]["data"]["group"]["members"] == [bob["id"]]
 
-    renamed = _ok(api.patch(f"/groups/{group['id']}", json={"name": "Second line"}, headers=ADMIN))
+    renamed = ok(api.patch(f"/groups/{group['id']}", json={"name": "Second line"}, headers=ADMIN))
     assert renamed["name"] == "Second line"
-    assert _ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))["active"] is False
-    assert _ok(api.get("/groups?active=false", headers=LEAD))["items"][0]["id"] == group["id"]
-    assert _ok(api.get("/employees?role=lead_specialist", headers=LEAD))["items"][0]["id"] == bob["id"]
+    assert ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))["active"] is False
+    assert ok(api.get("/groups?active=false", headers=LEAD))["items"][0]["id"] == group["id"]
+    assert ok(api.get("/employees?role=lead_specialist", headers=LEAD))["items"][0]["id"] == bob["id"]
 
 
 def test_every_change_writes_one_valid_event_whose_sequence_is_the_version(api, directory):
@@ -306,8 +260,8 @@ def test_every_change_writes_one_valid_event_whose_sequence_is_the_version(api, 
     _group(api)
     company = _company(api)
     _contact(api, company_id=company["id"])
-    _ok(api.post("/service-objects", json={"company_id": company["id"], "name": "HQ"}, headers=SPECIALIST), 201)
-    events = _events(directory)  # each validated against its contract
+    ok(api.post("/service-objects", json={"company_id": company["id"], "name": "HQ"}, headers=SPECIALIST), 201)
+    events = outbox_messages(directory)  # each validated against its contract
     assert sorted(e["type"] for e in events) == sorted(DIRECTORY_EVENTS)
     for e in events:
         entity = e["data"][e["aggregate_type"]]
@@ -317,14 +271,14 @@ def test_every_change_writes_one_valid_event_whose_sequence_is_the_version(api, 
 
 def test_a_change_that_changes_nothing_writes_no_version_and_no_event(api, directory):
     company = _company(api, "Acme", domains=["acme.example"])
-    same = _ok(
+    same = ok(
         api.patch(f"/companies/{company['id']}", json={"name": " Acme ", "domains": ["ACME.example"]}, headers=LEAD)
     )
     assert same == company
-    assert _ok(api.patch(f"/companies/{company['id']}", json={}, headers=LEAD)) == company
-    assert len(_events(directory, "company.changed")) == 1
-    _ok(api.post(f"/companies/{company['id']}/activate", headers=LEAD))  # already active
-    assert len(_events(directory, "company.changed")) == 1
+    assert ok(api.patch(f"/companies/{company['id']}", json={}, headers=LEAD)) == company
+    assert len(outbox_messages(directory, "company.changed")) == 1
+    ok(api.post(f"/companies/{company['id']}/activate", headers=LEAD))  # already active
+    assert len(outbox_messages(directory, "company.changed")) == 1
 
 
 # -- listing -----------------------------------------------------------------------------
@@ -336,29 +290,29 @@ def test_lists_search_case_insensitively_and_page_by_name(api):
     cursor = None
     while True:
         url = "/companies?limit=2" + (f"&cursor={cursor}" if cursor else "")
-        page = _ok(api.get(url, headers=SPECIALIST))
+        page = ok(api.get(url, headers=SPECIALIST))
         names += [c["name"] for c in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert sorted(names) == sorted(["delta", "Alpha", "charlie", "Bravo", "echo", "Alpha", "Zulu"])
     assert len(set(names)) == 6  # the two Alphas both came, once each
-    assert [c["name"] for c in _ok(api.get("/companies?q=ALP", headers=SPECIALIST))["items"]] == ["Alpha", "Alpha"]
-    assert [c["name"] for c in _ok(api.get("/companies?q=CHARLIE.EX", headers=SPECIALIST))["items"]] == ["charlie"]
-    assert [c["name"] for c in _ok(api.get("/companies?q=special-", headers=SPECIALIST))["items"]] == ["Zulu"]
-    assert _ok(api.get("/companies?q=100%25", headers=SPECIALIST))["items"] == []  # % is literal
-    _problem(api.get("/companies?limit=201", headers=SPECIALIST), 422, "limit")
-    _problem(api.get("/companies?limit=0", headers=SPECIALIST), 422, "limit")
-    _problem(api.get("/companies?cursor=garbage", headers=SPECIALIST), 422, "cursor")
-    _problem(api.get("/companies?sort=name", headers=SPECIALIST), 422, "sort")
+    assert [c["name"] for c in ok(api.get("/companies?q=ALP", headers=SPECIALIST))["items"]] == ["Alpha", "Alpha"]
+    assert [c["name"] for c in ok(api.get("/companies?q=CHARLIE.EX", headers=SPECIALIST))["items"]] == ["charlie"]
+    assert [c["name"] for c in ok(api.get("/companies?q=special-", headers=SPECIALIST))["items"]] == ["Zulu"]
+    assert ok(api.get("/companies?q=100%25", headers=SPECIALIST))["items"] == []  # % is literal
+    problem(api.get("/companies?limit=201", headers=SPECIALIST), 422, "limit")
+    problem(api.get("/companies?limit=0", headers=SPECIALIST), 422, "limit")
+    problem(api.get("/companies?cursor=garbage", headers=SPECIALIST), 422, "cursor")
+    problem(api.get("/companies?sort=name", headers=SPECIALIST), 422, "sort")
 
 
 def test_contacts_are_found_by_name_or_any_email(api):
     _contact(api, "Wile Coyote", emails=["wile@acme.example", "boss@coyote.example"])
     _contact(api, "Road Runner", emails=["beep@acme.example"])
-    assert [c["name"] for c in _ok(api.get("/contacts?q=COYOTE", headers=SPECIALIST))["items"]] == ["Wile Coyote"]
-    assert [c["name"] for c in _ok(api.get("/contacts?q=beep", headers=SPECIALIST))["items"]] == ["Road Runner"]
-    assert len(_ok(api.get("/contacts?q=acme.example", headers=SPECIALIST))["items"]) == 2
+    assert [c["name"] for c in ok(api.get("/contacts?q=COYOTE", headers=SPECIALIST))["items"]] == ["Wile Coyote"]
+    assert [c["name"] for c in ok(api.get("/contacts?q=beep", headers=SPECIALIST))["items"]] == ["Road Runner"]
+    assert len(ok(api.get("/contacts?q=acme.example", headers=SPECIALIST))["items"]) == 2
 
 
 # -- mail matching -------------------------------------------------------------------------
@@ -376,35 +330,35 @@ def test_mail_matching_look_ups(api, directory):
     assert service.company_for_address("stranger@notacme.example") is None
     assert [c.id for c in service.contacts_by_phone("+15550102001")] == [wile["id"]]
 
-    assert [c["id"] for c in _ok(api.get("/contacts?email=WILE@acme.example", headers=SYSTEM))["items"]] == [wile["id"]]
-    assert [c["id"] for c in _ok(api.get("/companies?domain=ACME.example", headers=SYSTEM))["items"]] == [acme["id"]]
-    assert [c["id"] for c in _ok(api.get("/contacts?phone=%2B1 555 010 2001", headers=SYSTEM))["items"]] == [wile["id"]]
-    _problem(api.get("/contacts?email=not-an-address", headers=SYSTEM), 422, "email")
+    assert [c["id"] for c in ok(api.get("/contacts?email=WILE@acme.example", headers=SYSTEM))["items"]] == [wile["id"]]
+    assert [c["id"] for c in ok(api.get("/companies?domain=ACME.example", headers=SYSTEM))["items"]] == [acme["id"]]
+    assert [c["id"] for c in ok(api.get("/contacts?phone=%2B1 555 010 2001", headers=SYSTEM))["items"]] == [wile["id"]]
+    problem(api.get("/contacts?email=not-an-address", headers=SYSTEM), 422, "email")
 
 
 def test_employee_look_ups_for_assignment(api, directory):
     ann = _employee(api, email="ann@relay.example")
     service = Directory(directory.db, directory.outbox)
     assert service.employee_by_email("ANN@relay.example").id == ann["id"]
-    assert _ok(api.get("/employees?email=Ann@Relay.example", headers=SYSTEM))["items"][0]["id"] == ann["id"]
+    assert ok(api.get("/employees?email=Ann@Relay.example", headers=SYSTEM))["items"][0]["id"] == ann["id"]
 
 
 # -- who may ------------------------------------------------------------------------------
 def test_only_administrators_write_employees_and_groups(api):
     body = {"name": "Eve", "email": "eve@relay.example", "role": "specialist"}
     for headers in (SPECIALIST, LEAD, SYSTEM):
-        _problem(api.post("/employees", json=body, headers=headers), 403)
-        _problem(api.post("/groups", json={"name": "G"}, headers=headers), 403)
+        problem(api.post("/employees", json=body, headers=headers), 403)
+        problem(api.post("/groups", json={"name": "G"}, headers=headers), 403)
     ann = _employee(api)
     group = _group(api)
-    _problem(api.patch(f"/employees/{ann['id']}", json={"name": "X"}, headers=SPECIALIST), 403)
-    _problem(api.post(f"/employees/{ann['id']}/deactivate", headers=LEAD), 403)
-    _problem(api.patch(f"/groups/{group['id']}", json={"name": "X"}, headers=SPECIALIST), 403)
-    _problem(api.post(f"/groups/{group['id']}/deactivate", headers=SPECIALIST), 403)
+    problem(api.patch(f"/employees/{ann['id']}", json={"name": "X"}, headers=SPECIALIST), 403)
+    problem(api.post(f"/employees/{ann['id']}/deactivate", headers=LEAD), 403)
+    problem(api.patch(f"/groups/{group['id']}", json={"name": "X"}, headers=SPECIALIST), 403)
+    problem(api.post(f"/groups/{group['id']}/deactivate", headers=SPECIALIST), 403)
     # Reading them is for all staff and the system.
     for headers in (SPECIALIST, LEAD, SYSTEM):
-        _ok(api.get("/employees", headers=headers))
-        _ok(api.get(f"/groups/{group['id']}", headers=headers))
+        ok(api.get("/employees", headers=headers))
+        ok(api.get(f"/groups/{group['id']}", headers=headers))
 
 
 def test_contacts_get_nothing_and_strangers_are_not_authenticated(api):
@@ -422,9 +376,9 @@ def test_contacts_get_nothing_and_strangers_are_not_authenticated(api):
         ("post", "/groups"),
     ]:
         kwargs = {"json": {"name": "x"}} if method != "get" else {}
-        _problem(getattr(api, method)(url, headers=CONTACT, **kwargs), 403)
-        _problem(getattr(api, method)(url, **kwargs), 401)
-    _problem(api.get("/companies", headers={"X-Relay-Identity": "forged.signature"}), 401)
+        problem(getattr(api, method)(url, headers=CONTACT, **kwargs), 403)
+        problem(getattr(api, method)(url, **kwargs), 401)
+    problem(api.get("/companies", headers={"X-Relay-Identity": "forged.signature"}), 401)
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -470,8 +424,8 @@ def test_contacts_get_nothing_and_strangers_are_not_authenticated(api):
     ],
 )  # fmt: skip
 def test_bad_input_is_a_problem_naming_the_field(api, directory, url, body, status, field):
-    _problem(api.post(url, json=body, headers=ADMIN), status, field)
-    assert _events(directory) == []
+    problem(api.post(url, json=body, headers=ADMIN), status, field)
+    assert outbox_messages(directory) == []
 
 
 def test_unknown_observers_are_named_by_their_index(api):
@@ -480,15 +434,15 @@ def test_unknown_observers_are_named_by_their_index(api):
         "name": "A",
         "observers": [{"kind": "employee", "id": ann["id"]}, {"kind": "group", "id": "no-such-group"}],
     }
-    _problem(api.post("/companies", json=body, headers=SPECIALIST), 422, "observers.1.id")
+    problem(api.post("/companies", json=body, headers=SPECIALIST), 422, "observers.1.id")
 
 
 def test_inactive_staff_cannot_become_managers_or_observers(api):
     ann = _employee(api)
-    _ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))
+    ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))
     manager = {"kind": "employee", "id": ann["id"]}
-    _problem(api.post("/companies", json={"name": "A", "manager": manager}, headers=SPECIALIST), 422, "manager.id")
-    _problem(
+    problem(api.post("/companies", json={"name": "A", "manager": manager}, headers=SPECIALIST), 422, "manager.id")
+    problem(
         api.post("/contacts", json={"name": "A", "observers": [manager]}, headers=SPECIALIST), 422, "observers.0.id"
     )
 
@@ -496,9 +450,9 @@ def test_inactive_staff_cannot_become_managers_or_observers(api):
 def test_a_reference_that_went_inactive_does_not_block_other_changes(api):
     ann = _employee(api)
     company = _company(api, manager={"kind": "employee", "id": ann["id"]})
-    _ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))
+    ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))
     # The whole form sent back, manager unchanged: fine.
-    changed = _ok(
+    changed = ok(
         api.patch(
             f"/companies/{company['id']}", json={"name": "Acme 2", "manager": company["manager"]}, headers=SPECIALIST
         )
@@ -518,48 +472,48 @@ def test_a_reference_that_went_inactive_does_not_block_other_changes(api):
 )
 def test_bad_patches_are_refused(api, field, body):
     company = _company(api)
-    _problem(api.patch(f"/companies/{company['id']}", json=body, headers=SPECIALIST), 422, field)
+    problem(api.patch(f"/companies/{company['id']}", json=body, headers=SPECIALIST), 422, field)
 
 
 def test_uniqueness_conflicts_are_409_naming_the_field(api, directory):
     _employee(api, email="ann@relay.example")
-    _problem(
+    problem(
         api.post("/employees", json={"name": "A2", "email": "ANN@relay.example", "role": "specialist"}, headers=ADMIN),
         409,
         "email",
     )
     bob = _employee(api, email="bob@relay.example")
-    _problem(api.patch(f"/employees/{bob['id']}", json={"email": "Ann@Relay.example"}, headers=ADMIN), 409, "email")
+    problem(api.patch(f"/employees/{bob['id']}", json={"email": "Ann@Relay.example"}, headers=ADMIN), 409, "email")
 
     _contact(api, emails=["wile@acme.example"])
-    _problem(
+    problem(
         api.post("/contacts", json={"name": "X", "emails": ["a@b.example", "WILE@acme.example"]}, headers=SPECIALIST),
         409,
         "emails.1",
     )
 
     _company(api, domains=["acme.example"])
-    _problem(
+    problem(
         api.post("/companies", json={"name": "Fake", "domains": ["Acme.Example"]}, headers=SPECIALIST), 409, "domains.0"
     )
 
     _group(api, "First line")
-    _problem(api.post("/groups", json={"name": "FIRST LINE"}, headers=ADMIN), 409, "name")
+    problem(api.post("/groups", json={"name": "FIRST LINE"}, headers=ADMIN), 409, "name")
     # The same values on the entry itself are no conflict.
-    assert _ok(api.patch(f"/employees/{bob['id']}", json={"email": "BOB@relay.example"}, headers=ADMIN))["version"] == 1
+    assert ok(api.patch(f"/employees/{bob['id']}", json={"email": "BOB@relay.example"}, headers=ADMIN))["version"] == 1
 
 
 def test_unknown_ids_are_404(api):
     for url in ["/companies/nope", "/contacts/nope", "/service-objects/nope", "/employees/nope", "/groups/nope"]:
-        _problem(api.get(url, headers=ADMIN), 404, "id")
-        _problem(api.patch(url, json={}, headers=ADMIN), 404, "id")
-        _problem(api.post(url + "/deactivate", headers=ADMIN), 404, "id")
+        problem(api.get(url, headers=ADMIN), 404, "id")
+        problem(api.patch(url, json={}, headers=ADMIN), 404, "id")
+        problem(api.post(url + "/deactivate", headers=ADMIN), 404, "id")
 
 
 def test_bodies_must_be_json_objects(api):
-    _problem(api.post("/companies", data="name=x", content_type="text/plain", headers=SPECIALIST), 415, "Content-Type")
-    _problem(api.post("/companies", data="{", content_type="application/json", headers=SPECIALIST), 400, "body")
-    _problem(api.post("/companies", json=["x"], headers=SPECIALIST), 422, "body")
+    problem(api.post("/companies", data="name=x", content_type="text/plain", headers=SPECIALIST), 415, "Content-Type")
+    problem(api.post("/companies", data="{", content_type="application/json", headers=SPECIALIST), 400, "body")
+    problem(api.post("/companies", json=["x"], headers=SPECIALIST), 422, "body")
 
 
 # -- optimistic concurrency --------------------------------------------------------------
@@ -568,15 +522,15 @@ def test_if_match_refuses_a_change_based_on_an_old_version(api, directory):
     url = f"/companies/{company['id']}"
     etag = api.get(url, headers=SPECIALIST).headers["ETag"]
     r = api.patch(url, json={"name": "Mine"}, headers=SPECIALIST | {"If-Match": etag})
-    assert _ok(r)["name"] == "Mine" and r.headers["ETag"] == '"2"'
-    body = _problem(api.patch(url, json={"name": "Theirs"}, headers=SPECIALIST | {"If-Match": etag}), 409, "If-Match")
+    assert ok(r)["name"] == "Mine" and r.headers["ETag"] == '"2"'
+    body = problem(api.patch(url, json={"name": "Theirs"}, headers=SPECIALIST | {"If-Match": etag}), 409, "If-Match")
     assert body["current_version"] == 2
-    _problem(api.post(url + "/deactivate", headers=SPECIALIST | {"If-Match": '"1"'}), 409, "If-Match")
-    _problem(api.patch(url, json={"name": "X"}, headers=SPECIALIST | {"If-Match": "yesterday"}), 400, "If-Match")
-    assert _ok(api.patch(url, json={"name": "Any"}, headers=SPECIALIST | {"If-Match": "*"}))["version"] == 3
-    assert _ok(api.patch(url, json={"name": "Weak"}, headers=SPECIALIST | {"If-Match": 'W/"3"'}))["version"] == 4
-    assert _ok(api.get(url, headers=SPECIALIST))["name"] == "Weak"
-    assert len(_events(directory, "company.changed")) == 4
+    problem(api.post(url + "/deactivate", headers=SPECIALIST | {"If-Match": '"1"'}), 409, "If-Match")
+    problem(api.patch(url, json={"name": "X"}, headers=SPECIALIST | {"If-Match": "yesterday"}), 400, "If-Match")
+    assert ok(api.patch(url, json={"name": "Any"}, headers=SPECIALIST | {"If-Match": "*"}))["version"] == 3
+    assert ok(api.patch(url, json={"name": "Weak"}, headers=SPECIALIST | {"If-Match": 'W/"3"'}))["version"] == 4
+    assert ok(api.get(url, headers=SPECIALIST))["name"] == "Weak"
+    assert len(outbox_messages(directory, "company.changed")) == 4
 
 
 def test_a_uniqueness_race_that_passes_the_checks_is_still_a_conflict(api, directory):
@@ -595,37 +549,37 @@ def test_an_employee_responsible_for_open_tickets_cannot_be_deactivated(api, dir
     first = _ticket(directory, ann["id"], status="opened", number=1)
     _ticket(directory, ann["id"], status="closed", number=2)
     _ticket(directory, "someone-else", status="opened", number=3)
-    body = _problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
+    body = problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
     assert body["not_closed_tickets"] == 1 and "1 ticket" in body["detail"]
     _ticket(directory, ann["id"], status="resolved", number=4)
-    body = _problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
+    body = problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
     assert body["not_closed_tickets"] == 2 and "2 tickets" in body["detail"]
-    assert _ok(api.get(f"/employees/{ann['id']}", headers=ADMIN))["active"] is True
+    assert ok(api.get(f"/employees/{ann['id']}", headers=ADMIN))["active"] is True
 
     _set_status(directory, first, "closed")
     with directory.db.session() as s:
         s.execute(update(tickets_table).where(tickets_table.c.number == 4).values(status="closed"))
     r = api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN)
-    assert _ok(r)["active"] is False and r.headers["ETag"] == '"2"'
-    event = _events(directory, "employee.changed")[-1]
+    assert ok(r)["active"] is False and r.headers["ETag"] == '"2"'
+    event = outbox_messages(directory, "employee.changed")[-1]
     assert event["data"]["change"] == "deactivated" and event["data"]["employee"]["active"] is False
     _ticket(directory, ann["id"], status="opened", number=5)  # handed to them while inactive (not by us)
     r = api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN)  # already inactive: nothing to refuse
-    assert _ok(r)["active"] is False and r.headers["ETag"] == '"2"'
-    assert _ok(api.post(f"/employees/{ann['id']}/activate", headers=ADMIN))["active"] is True
+    assert ok(r)["active"] is False and r.headers["ETag"] == '"2"'
+    assert ok(api.post(f"/employees/{ann['id']}/activate", headers=ADMIN))["active"] is True
 
 
 def test_a_group_responsible_for_open_tickets_cannot_be_deactivated(api, directory):
     group = _group(api)
     ticket = _ticket(directory, group["id"], kind="group")
-    _problem(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN), 409, "active")
+    problem(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN), 409, "active")
     _set_status(directory, ticket, "closed")
-    assert _ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))["active"] is False
+    assert ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))["active"] is False
 
 
 # -- OpenAPI and demo data ------------------------------------------------------------------
 def test_the_routes_are_in_the_openapi_document_with_their_roles(api):
-    doc = _ok(api.get("/openapi.json"))
+    doc = ok(api.get("/openapi.json"))
     paths = doc["paths"]
     for base in ["/companies", "/contacts", "/service-objects", "/employees", "/groups"]:
         assert set(paths[base]) == {"get", "post"}
@@ -639,19 +593,19 @@ def test_the_routes_are_in_the_openapi_document_with_their_roles(api):
 def test_the_demo_directory_loads_once(api, directory):
     assert load_directory(directory) is True
     assert load_directory(directory) is False
-    admin = _ok(api.get(f"/employees/{DEMO_ADMIN_ID}", headers=ADMIN))
+    admin = ok(api.get(f"/employees/{DEMO_ADMIN_ID}", headers=ADMIN))
     assert (admin["name"], admin["email"], admin["role"]) == ("Alex Admin", "admin@relay.example", "administrator")
-    employees = _ok(api.get("/employees", headers=ADMIN))["items"]
+    employees = ok(api.get("/employees", headers=ADMIN))["items"]
     assert sorted(e["role"] for e in employees) == ["administrator", "lead_specialist", "specialist", "specialist"]
-    groups = {g["name"]: g for g in _ok(api.get("/groups", headers=ADMIN))["items"]}
+    groups = {g["name"]: g for g in ok(api.get("/groups", headers=ADMIN))["items"]}
     assert set(groups) == {"First line", "Field engineers"} and all(g["members"] for g in groups.values())
-    companies = _ok(api.get("/companies", headers=ADMIN))["items"]
+    companies = ok(api.get("/companies", headers=ADMIN))["items"]
     assert len(companies) >= 2 and all(c["domains"] and c["category_id"] and c["manager"] for c in companies)
-    contacts = _ok(api.get("/contacts", headers=ADMIN))["items"]
+    contacts = ok(api.get("/contacts", headers=ADMIN))["items"]
     assert any(c["company_id"] is None for c in contacts)
     assert any(c["portal_access"] == "company" for c in contacts)
     assert all(c["emails"] for c in contacts)
-    assert _ok(api.get("/service-objects", headers=ADMIN))["items"]
-    assert {e["type"] for e in _events(directory)} == set(DIRECTORY_EVENTS)  # and every one valid
+    assert ok(api.get("/service-objects", headers=ADMIN))["items"]
+    assert {e["type"] for e in outbox_messages(directory)} == set(DIRECTORY_EVENTS)  # and every one valid
     service = Directory(directory.db, directory.outbox)
     assert service.company_for_address("someone@acme.example").name == "Acme Manufacturing"

@@ -1,44 +1,25 @@
 """The directory's key flows on the real PostgreSQL: CRUD with events, search and paging
 (collation, LIKE), uniqueness, the open-tickets rule on deactivation, mail matching."""
 
-import json
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from helpers import ADMIN, DIRECTORY_SPEC, SPECIALIST, ok, outbox_messages, problem
+from sqlalchemy import insert, update
 
-import relay_tickets
-from relay_contracts import validate
-from relay_tickets.adapters.tables import metadata
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
 from relay_tickets.demo_directory import DEMO_ADMIN_ID, load_directory
 from relay_tickets.domain.directory import DIRECTORY_EVENTS, Company, new_entry
-from relay_tickets.entrypoints.api_directory import register_directory_routes
 from relay_tickets.service_layer.directory import Directory
 from relaykit.errors import Conflict
-from relaykit.kit_schema import outbox
-from relaykit.service import ServiceSpec
-from relaykit.testing.harness import signed
 
 pytestmark = pytest.mark.integration
-
-SPEC = ServiceSpec(
-    name="tickets",
-    title="Relay tickets (directory)",
-    migrations=Path(relay_tickets.__file__).parent / "migrations" / "versions",
-    metadata=metadata,
-    routes=register_directory_routes,
-    publishes=DIRECTORY_EVENTS,
-)
-ADMIN = signed(role="administrator", subject="adm-1")
-STAFF = signed(role="specialist", subject="spec-1")
 
 
 @pytest.fixture
 def pg_directory(harness, pg_url, bus_namespace):
-    rt = harness.runtime(SPEC, database_url=pg_url, namespace=bus_namespace)
+    rt = harness.runtime(DIRECTORY_SPEC, database_url=pg_url, namespace=bus_namespace)
     assert rt.db.is_postgres
     return rt
 
@@ -48,32 +29,12 @@ def api(pg_directory):
     return pg_directory.app.test_client()
 
 
-def _ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
-def _problem(resp, status, field):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    assert field in [e["field"] for e in resp.get_json()["errors"]]
-    return resp.get_json()
-
-
-def _events(rt):
-    with rt.db.sessions() as s:
-        messages = [json.loads(r.body) for r in s.execute(select(outbox).order_by(outbox.c.id))]
-    for m in messages:
-        validate(m)
-    return messages
-
-
 def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_directory):
-    ann = _ok(
+    ann = ok(
         api.post("/employees", json={"name": "Ann", "email": "Ann@Relay.example", "role": "specialist"}, headers=ADMIN),
         201,
     )
-    group = _ok(
+    group = ok(
         api.post(
             "/groups",
             json={"name": "First line", "members": [ann["id"]], "notification_list": {"emails": ["L@relay.example"]}},
@@ -81,7 +42,7 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
         ),
         201,
     )
-    company = _ok(
+    company = ok(
         api.post(
             "/companies",
             json={
@@ -91,12 +52,12 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
                 "manager": {"kind": "group", "id": group["id"]},
                 "observers": [{"kind": "employee", "id": ann["id"]}],
             },
-            headers=STAFF,
+            headers=SPECIALIST,
         ),
         201,
     )
-    site = _ok(api.post("/service-objects", json={"company_id": company["id"], "name": "HQ"}, headers=STAFF), 201)
-    contact = _ok(
+    site = ok(api.post("/service-objects", json={"company_id": company["id"], "name": "HQ"}, headers=SPECIALIST), 201)
+    contact = ok(
         api.post(
             "/contacts",
             json={
@@ -107,31 +68,31 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
                 "portal_access": "service_objects",
                 "service_object_ids": [site["id"]],
             },
-            headers=STAFF,
+            headers=SPECIALIST,
         ),
         201,
     )
-    assert _ok(api.get(f"/contacts/{contact['id']}", headers=STAFF)) == contact
-    assert _ok(api.get(f"/employees/{ann['id']}", headers=STAFF))["groups"] == [group["id"]]
+    assert ok(api.get(f"/contacts/{contact['id']}", headers=SPECIALIST)) == contact
+    assert ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))["groups"] == [group["id"]]
 
-    etag = api.get(f"/companies/{company['id']}", headers=STAFF).headers["ETag"]
-    _ok(
+    etag = api.get(f"/companies/{company['id']}", headers=SPECIALIST).headers["ETag"]
+    ok(
         api.patch(
             f"/companies/{company['id']}",
             json={"domains": ["acme.example", "acme.test"]},
-            headers=STAFF | {"If-Match": etag},
+            headers=SPECIALIST | {"If-Match": etag},
         )
     )
-    _problem(
-        api.patch(f"/companies/{company['id']}", json={"name": "B"}, headers=STAFF | {"If-Match": etag}),
+    problem(
+        api.patch(f"/companies/{company['id']}", json={"name": "B"}, headers=SPECIALIST | {"If-Match": etag}),
         409,
         "If-Match",
     )
-    _ok(api.post(f"/contacts/{contact['id']}/deactivate", headers=STAFF))
-    _ok(api.post(f"/service-objects/{site['id']}/deactivate", headers=STAFF))
-    _ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))
+    ok(api.post(f"/contacts/{contact['id']}/deactivate", headers=SPECIALIST))
+    ok(api.post(f"/service-objects/{site['id']}/deactivate", headers=SPECIALIST))
+    ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))
 
-    events = _events(pg_directory)
+    events = outbox_messages(pg_directory)
     assert {e["type"] for e in events} == set(DIRECTORY_EVENTS)
     last = {}
     for e in events:
@@ -146,41 +107,41 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
 def test_search_and_paging_by_name(api):
     names = ["delta", "Alpha", "charlie", "Bravo", "echo", "Alpha", "Ärger", "alpha"]
     for name in names:
-        _ok(api.post("/companies", json={"name": name}, headers=STAFF), 201)
+        ok(api.post("/companies", json={"name": name}, headers=SPECIALIST), 201)
     seen, cursor = [], None
     while True:
-        page = _ok(api.get("/companies?limit=3" + (f"&cursor={cursor}" if cursor else ""), headers=STAFF))
+        page = ok(api.get("/companies?limit=3" + (f"&cursor={cursor}" if cursor else ""), headers=SPECIALIST))
         seen += [(c["name"], c["id"]) for c in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
             break
     assert sorted(n for n, _ in seen) == sorted(names) and len({i for _, i in seen}) == len(names)
-    found = _ok(api.get("/companies?q=ALPHA", headers=STAFF))["items"]
+    found = ok(api.get("/companies?q=ALPHA", headers=SPECIALIST))["items"]
     assert sorted(c["name"] for c in found) == ["Alpha", "Alpha", "alpha"]
-    assert _ok(api.get("/companies?q=a_p", headers=STAFF))["items"] == []  # _ is literal, not a wildcard
+    assert ok(api.get("/companies?q=a_p", headers=SPECIALIST))["items"] == []  # _ is literal, not a wildcard
 
 
 def test_uniqueness_conflicts(api):
-    _ok(
-        api.post("/employees", json={"name": "A", "email": "a@relay.example", "role": "specialist"}, headers=ADMIN), 201
-    )
-    _problem(
+    ok(api.post("/employees", json={"name": "A", "email": "a@relay.example", "role": "specialist"}, headers=ADMIN), 201)
+    problem(
         api.post("/employees", json={"name": "B", "email": "A@RELAY.example", "role": "specialist"}, headers=ADMIN),
         409,
         "email",
     )
-    _ok(api.post("/contacts", json={"name": "W", "emails": ["w@acme.example"]}, headers=STAFF), 201)
-    _problem(api.post("/contacts", json={"name": "X", "emails": ["W@Acme.example"]}, headers=STAFF), 409, "emails.0")
-    _ok(api.post("/companies", json={"name": "Acme", "domains": ["acme.example"]}, headers=STAFF), 201)
-    _problem(
-        api.post("/companies", json={"name": "Fake", "domains": ["ACME.example"]}, headers=STAFF), 409, "domains.0"
+    ok(api.post("/contacts", json={"name": "W", "emails": ["w@acme.example"]}, headers=SPECIALIST), 201)
+    problem(
+        api.post("/contacts", json={"name": "X", "emails": ["W@Acme.example"]}, headers=SPECIALIST), 409, "emails.0"
     )
-    _ok(api.post("/groups", json={"name": "Field"}, headers=ADMIN), 201)
-    _problem(api.post("/groups", json={"name": "field"}, headers=ADMIN), 409, "name")
+    ok(api.post("/companies", json={"name": "Acme", "domains": ["acme.example"]}, headers=SPECIALIST), 201)
+    problem(
+        api.post("/companies", json={"name": "Fake", "domains": ["ACME.example"]}, headers=SPECIALIST), 409, "domains.0"
+    )
+    ok(api.post("/groups", json={"name": "Field"}, headers=ADMIN), 201)
+    problem(api.post("/groups", json={"name": "field"}, headers=ADMIN), 409, "name")
 
 
 def test_deactivating_an_employee_with_tickets_that_are_not_closed(api, pg_directory):
-    ann = _ok(
+    ann = ok(
         api.post("/employees", json={"name": "Ann", "email": "ann@relay.example", "role": "specialist"}, headers=ADMIN),
         201,
     )
@@ -207,12 +168,12 @@ def test_deactivating_an_employee_with_tickets_that_are_not_closed(api, pg_direc
                 updated_at=now,
             )
         )
-    body = _problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
+    body = problem(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN), 409, "active")
     assert body["not_closed_tickets"] == 1
     with pg_directory.db.session() as s:
         s.execute(update(tickets_table).where(tickets_table.c.id == ticket_id).values(status="closed"))
-    assert _ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))["active"] is False
-    assert _events(pg_directory)[-1]["data"]["change"] == "deactivated"
+    assert ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))["active"] is False
+    assert outbox_messages(pg_directory)[-1]["data"]["change"] == "deactivated"
 
 
 def test_mail_matching_and_the_demo_directory(api, pg_directory):
@@ -226,25 +187,25 @@ def test_mail_matching_and_the_demo_directory(api, pg_directory):
     assert directory.company_for_address("new.person@mail.globex.example").name == "Globex Partners"
     assert [c.name for c in directory.contacts_by_phone("+1 555 010 2001")] == ["Wile Coyote"]
     assert directory.employee_by_email("Admin@Relay.example").id == DEMO_ADMIN_ID
-    assert _ok(api.get("/contacts?email=hank@GLOBEX.example", headers=STAFF))["items"][0]["name"] == "Hank Scorpio"
-    assert len(_events(pg_directory)) > 10
+    assert ok(api.get("/contacts?email=hank@GLOBEX.example", headers=SPECIALIST))["items"][0]["name"] == "Hank Scorpio"
+    assert len(outbox_messages(pg_directory)) > 10
 
 
 def test_a_save_over_a_concurrent_change_is_a_conflict(api, pg_directory):
     """The repository checks the version it loaded: a change committed in between wins, ours is refused."""
-    company = _ok(api.post("/companies", json={"name": "Acme"}, headers=STAFF), 201)
+    company = ok(api.post("/companies", json={"name": "Acme"}, headers=SPECIALIST), 201)
     directory = Directory(pg_directory.db, pg_directory.outbox)
     with pytest.raises(Conflict) as e, directory.transaction() as (_, repo):
         stale = repo.get(Company, company["id"])
-        _ok(api.patch(f"/companies/{company['id']}", json={"name": "Theirs"}, headers=STAFF))  # commits meanwhile
+        ok(api.patch(f"/companies/{company['id']}", json={"name": "Theirs"}, headers=SPECIALIST))  # commits meanwhile
         stale.apply({"name": "Mine"}, datetime.now(UTC))
         repo.save(stale, stale.version - 1)
     assert "version" in e.value.errors
-    assert _ok(api.get(f"/companies/{company['id']}", headers=STAFF))["name"] == "Theirs"
+    assert ok(api.get(f"/companies/{company['id']}", headers=SPECIALIST))["name"] == "Theirs"
 
 
 def test_a_uniqueness_race_that_passes_the_checks_is_still_a_conflict(api, pg_directory):
-    _ok(api.post("/companies", json={"name": "Acme", "domains": ["acme.example"]}, headers=STAFF), 201)
+    ok(api.post("/companies", json={"name": "Acme", "domains": ["acme.example"]}, headers=SPECIALIST), 201)
     directory = Directory(pg_directory.db, pg_directory.outbox)
     twin = new_entry(Company, id=str(uuid.uuid4()), now=datetime.now(UTC), name="Twin", domains=["acme.example"])
     with pytest.raises(Conflict) as e, directory.transaction() as (_, repo):

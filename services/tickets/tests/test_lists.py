@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import seed
+from helpers import problem
 
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.parties import Party
@@ -114,15 +115,6 @@ def numbers(resp):
     return [t["number"] for t in resp.get_json()["items"]]
 
 
-def _problem(resp, status, field=None):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    body = resp.get_json()
-    if field:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
 def contact(w, who):
     return signed(role="contact", subject=w[who])
 
@@ -191,8 +183,8 @@ def test_contacts_see_only_what_their_portal_access_allows(client, world):
     assert numbers(client.get("/tickets?q=%233", headers=boss)) == []
     assert numbers(client.get("/tickets", headers=gina)) == [6, 4]
     assert numbers(client.get(f"/tickets?contact=contact:{world['anna']}", headers=gina)) == []
-    _problem(client.get(f"/tickets?observer=employee:{world['b']}", headers=boss), 403, "observer")
-    _problem(client.get("/tickets", headers=signed(role="contact", subject="nobody")), 403)
+    problem(client.get(f"/tickets?observer=employee:{world['b']}", headers=boss), 403, "observer")
+    problem(client.get("/tickets", headers=signed(role="contact", subject="nobody")), 403)
 
 
 def test_similar_tickets_share_the_contacts_email_or_phone(client, staff, world):
@@ -203,9 +195,9 @@ def test_similar_tickets_share_the_contacts_email_or_phone(client, staff, world)
     # Each caller sees only the similar tickets they may see anyway.
     assert numbers(client.get("/tickets/1/similar", headers=contact(world, "anna"))) == [2]
     assert numbers(client.get("/tickets/1/similar", headers=contact(world, "boss"))) == [2]
-    _problem(client.get("/tickets/6/similar", headers=contact(world, "anna")), 404, "number")
-    _problem(client.get("/tickets/3/similar", headers=contact(world, "boss")), 404, "number")
-    _problem(client.get("/tickets/99/similar", headers=staff), 404, "number")
+    problem(client.get("/tickets/6/similar", headers=contact(world, "anna")), 404, "number")
+    problem(client.get("/tickets/3/similar", headers=contact(world, "boss")), 404, "number")
+    problem(client.get("/tickets/99/similar", headers=staff), 404, "number")
 
 
 def test_similar_tickets_are_the_newest_twenty(client, staff, tickets):
@@ -346,12 +338,12 @@ def _cursor(value) -> str:
     ],
 )
 def test_tampered_cursors_are_refused_naming_the_cursor(client, staff, sortable, query):
-    _problem(client.get(f"/tickets?{query}", headers=staff), 422, "cursor")
+    problem(client.get(f"/tickets?{query}", headers=staff), 422, "cursor")
 
 
 def test_a_cursor_belongs_to_its_sort_order(client, staff, sortable):
     cursor = client.get("/tickets?limit=2", headers=staff).get_json()["next_cursor"]
-    _problem(client.get(f"/tickets?limit=2&sort=created_at&cursor={cursor}", headers=staff), 422, "cursor")
+    problem(client.get(f"/tickets?limit=2&sort=created_at&cursor={cursor}", headers=staff), 422, "cursor")
 
 
 @pytest.mark.parametrize(
@@ -388,7 +380,7 @@ def test_a_cursor_belongs_to_its_sort_order(client, staff, sortable):
     ],
 )
 def test_bad_list_queries_are_problems_naming_the_parameter(client, staff, world, query, field):
-    _problem(client.get(f"/tickets?{query}", headers=staff), 422, field)
+    problem(client.get(f"/tickets?{query}", headers=staff), 422, field)
 
 
 def test_a_blank_text_search_is_no_search(client, staff, world):

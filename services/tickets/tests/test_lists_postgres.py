@@ -5,16 +5,9 @@ import pytest
 from test_lists import FILTERS, SORTS, build_sortable, build_world, contact, make, numbers, walk_every_page
 
 from relay_tickets.adapters import ticket_queries
-from relay_tickets.bootstrap import spec
 from relay_tickets.domain.ticket import ContactRef
-from relaykit.testing.harness import signed
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def pg_tickets(harness, pg_url, bus_namespace):
-    return harness.runtime(spec, database_url=pg_url, namespace=bus_namespace)
 
 
 @pytest.fixture
@@ -129,8 +122,7 @@ def test_phrases_find_the_same_tickets_however_many_match(pg_client, staff, text
     assert numbers(pg_client.get("/tickets", query_string={"q": "0x800CCC0E-error"}, headers=staff)) == []
 
 
-def test_nul_characters_are_problems_naming_the_field_not_server_errors(pg_client, staff, pg_world):
-    admin = signed(role="administrator", subject="adm-1")
+def test_nul_characters_are_problems_naming_the_field_not_server_errors(pg_client, staff, admin, pg_world):
     for query, field in [
         ("q=a%00b", "q"),
         ("status=op%00", "status"),

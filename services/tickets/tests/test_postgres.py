@@ -5,15 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from relay_tickets.bootstrap import spec
 from relaykit.kit_schema import outbox
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def pg_tickets(harness, pg_url, bus_namespace):
-    return harness.runtime(spec, database_url=pg_url, namespace=bus_namespace)
 
 
 def test_migrations_are_repeatable(pg_tickets):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import CONTACT, add_attribute, ok, post_ticket, problem
 from sqlalchemy import insert
 
 from relay_tickets import bootstrap
@@ -24,31 +25,12 @@ def api(rt):
     return rt.app.test_client()
 
 
-@pytest.fixture
-def admin():
-    return signed(role="administrator", subject="admin-1")
-
-
-def _problem(resp, status, field=None):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.headers["Content-Type"] == "application/problem+json"
-    body = resp.get_json()
-    if field:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
-def _ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
 def _types(api, admin):
-    return {t["key"]: t for t in _ok(api.get("/settings/ticket-types", headers=admin))["items"]}
+    return {t["key"]: t for t in ok(api.get("/settings/ticket-types", headers=admin))["items"]}
 
 
 def _ticket(api, admin, **body):
-    return _ok(api.post("/tickets", json={"subject": "Printer jammed"} | body, headers=admin), 201)
+    return ok(post_ticket(api, admin, **body), 201)
 
 
 def _now():
@@ -114,20 +96,20 @@ READS = [
 def test_only_administrators_change_settings(api, admin, role, method, path, body):
     before = {p: api.get(p, headers=admin).get_json() for p in READS if "attributes" not in p}
     kwargs = {"json": body} if body is not None else {}
-    body = _problem(getattr(api, method)(path, headers=signed(role=role, subject="u-1"), **kwargs), 403)
+    body = problem(getattr(api, method)(path, headers=signed(role=role, subject="u-1"), **kwargs), 403)
     assert role in body["detail"]
-    _problem(getattr(api, method)(path, **kwargs), 401)
-    _problem(getattr(api, method)(path, headers=signed(secret="forged"), **kwargs), 401)
+    problem(getattr(api, method)(path, **kwargs), 401)
+    problem(getattr(api, method)(path, headers=signed(secret="forged"), **kwargs), 401)
     assert {p: api.get(p, headers=admin).get_json() for p in before} == before
 
 
 @pytest.mark.parametrize("path", READS)
 def test_all_staff_read_settings_and_nobody_else(api, path):
     for role in ("administrator", "lead_specialist", "specialist"):
-        _ok(api.get(path, headers=signed(role=role)))
+        ok(api.get(path, headers=signed(role=role)))
     for role in ("contact", "system"):
-        _problem(api.get(path, headers=signed(role=role)), 403)
-    _problem(api.get(path), 401)
+        problem(api.get(path, headers=signed(role=role)), 403)
+    problem(api.get(path), 401)
 
 
 def test_the_settings_routes_are_in_the_openapi_document(api):
@@ -152,7 +134,7 @@ def test_ticket_types_are_added_changed_and_keep_one_default(api, admin):
     assert types["internal_task"]["internal"] is True
 
     r = api.post("/settings/ticket-types", json={"key": "change", "name": "Change", "is_default": True}, headers=admin)
-    change = _ok(r, 201)
+    change = ok(r, 201)
     assert r.headers["Location"] == f"/settings/ticket-types/{change['id']}"
     assert change == {
         "id": change["id"],
@@ -169,72 +151,63 @@ def test_ticket_types_are_added_changed_and_keep_one_default(api, admin):
     assert _ticket(api, admin)["type"] == "change"
 
     incident = types["incident"]["id"]
-    changed = _ok(
+    changed = ok(
         api.patch(f"/settings/ticket-types/{incident}", json={"name": "Outage", "key": "incident"}, headers=admin)
     )
     assert changed["name"] == "Outage" and changed["key"] == "incident"
-    _problem(api.patch(f"/settings/ticket-types/{incident}", json={"key": "outage"}, headers=admin), 422, "key")
-    _ok(api.patch(f"/settings/ticket-types/{incident}", json={"is_default": True}, headers=admin))
+    problem(api.patch(f"/settings/ticket-types/{incident}", json={"key": "outage"}, headers=admin), 422, "key")
+    ok(api.patch(f"/settings/ticket-types/{incident}", json={"is_default": True}, headers=admin))
     assert [k for k, t in _types(api, admin).items() if t["is_default"]] == ["incident"]
 
 
 def test_the_default_type_hands_over_only_to_a_named_successor(api, admin):
     types = _types(api, admin)
     sr, incident, internal = (types[k]["id"] for k in ("service_request", "incident", "internal_task"))
-    _problem(api.patch(f"/settings/ticket-types/{sr}", json={"active": False}, headers=admin), 409, "active")
-    _problem(api.patch(f"/settings/ticket-types/{sr}", json={"is_default": False}, headers=admin), 409, "is_default")
-    _problem(
+    problem(api.patch(f"/settings/ticket-types/{sr}", json={"active": False}, headers=admin), 409, "active")
+    problem(api.patch(f"/settings/ticket-types/{sr}", json={"is_default": False}, headers=admin), 409, "is_default")
+    problem(
         api.patch(f"/settings/ticket-types/{sr}", json={"active": False, "new_default": "nope"}, headers=admin),
         422,
         "new_default",
     )
-    _problem(
+    problem(
         api.patch(f"/settings/ticket-types/{incident}", json={"is_default": True, "active": False}, headers=admin),
         422,
         "is_default",
     )
-    _problem(
+    problem(
         api.patch(f"/settings/ticket-types/{incident}", json={"new_default": "internal_task"}, headers=admin),
         422,
         "new_default",
     )
-    _ok(api.patch(f"/settings/ticket-types/{incident}", json={"active": False}, headers=admin))
-    _problem(
+    ok(api.patch(f"/settings/ticket-types/{incident}", json={"active": False}, headers=admin))
+    problem(
         api.patch(f"/settings/ticket-types/{sr}", json={"active": False, "new_default": "incident"}, headers=admin),
         422,
         "new_default",
     )
-    _ok(
-        api.patch(f"/settings/ticket-types/{sr}", json={"active": False, "new_default": "internal_task"}, headers=admin)
-    )
+    ok(api.patch(f"/settings/ticket-types/{sr}", json={"active": False, "new_default": "internal_task"}, headers=admin))
     types = _types(api, admin)
     assert [k for k, t in types.items() if t["is_default"]] == ["internal_task"]
     assert [k for k, t in types.items() if t["active"]] == ["internal_task"]
-    _problem(
+    problem(
         api.patch(f"/settings/ticket-types/{internal}", json={"active": False, "new_default": "x"}, headers=admin),
         409,
         "active",
     )
     # Inactive types take no new tickets.
-    _problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=admin), 422, "type")
+    problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=admin), 422, "type")
 
 
 def test_types_in_use_are_deactivated_not_deleted(api, admin):
     types = _types(api, admin)
     _ticket(api, admin, type="incident")
-    body = _problem(api.delete(f"/settings/ticket-types/{types['incident']['id']}", headers=admin), 409, "id")
+    body = problem(api.delete(f"/settings/ticket-types/{types['incident']['id']}", headers=admin), 409, "id")
     assert body["tickets"] == 1 and "1 ticket" in body["detail"]
-    _problem(api.delete(f"/settings/ticket-types/{types['service_request']['id']}", headers=admin), 409, "id")
-    extra = _ok(api.post("/settings/ticket-types", json={"key": "spare", "name": "Spare"}, headers=admin), 201)
-    _ok(
-        api.post(
-            f"/settings/ticket-types/{extra['id']}/attributes",
-            json={"key": "a", "name": "A", "kind": "text"},
-            headers=admin,
-        ),
-        201,
-    )
-    _ok(
+    problem(api.delete(f"/settings/ticket-types/{types['service_request']['id']}", headers=admin), 409, "id")
+    extra = ok(api.post("/settings/ticket-types", json={"key": "spare", "name": "Spare"}, headers=admin), 201)
+    add_attribute(api, admin, extra["id"], key="a", name="A", kind="text")
+    ok(
         api.put(
             f"/settings/ticket-types/{extra['id']}/lifecycle",
             json={"transitions": [["opened", "closed"]]},
@@ -242,8 +215,8 @@ def test_types_in_use_are_deactivated_not_deleted(api, admin):
         )
     )
     assert api.delete(f"/settings/ticket-types/{extra['id']}", headers=admin).status_code == 204
-    _problem(api.get(f"/settings/ticket-types/{extra['id']}", headers=admin), 404, "id")
-    _problem(api.delete(f"/settings/ticket-types/{extra['id']}", headers=admin), 404)
+    problem(api.get(f"/settings/ticket-types/{extra['id']}", headers=admin), 404, "id")
+    problem(api.delete(f"/settings/ticket-types/{extra['id']}", headers=admin), 404)
 
 
 @pytest.mark.parametrize(
@@ -267,54 +240,48 @@ def test_types_in_use_are_deactivated_not_deleted(api, admin):
     ],
 )
 def test_bad_ticket_types_are_422_naming_the_field(api, admin, body, field):
-    _problem(api.post("/settings/ticket-types", json=body, headers=admin), 422, field)
+    problem(api.post("/settings/ticket-types", json=body, headers=admin), 422, field)
     assert len(_types(api, admin)) == 3
 
 
 def test_duplicate_keys_are_409(api, admin):
-    _problem(api.post("/settings/ticket-types", json={"key": "incident", "name": "X"}, headers=admin), 409, "key")
-    _problem(api.post("/settings/priorities", json={"key": "high", "name": "X"}, headers=admin), 409, "key")
-    _problem(
+    problem(api.post("/settings/ticket-types", json={"key": "incident", "name": "X"}, headers=admin), 409, "key")
+    problem(api.post("/settings/priorities", json={"key": "high", "name": "X"}, headers=admin), 409, "key")
+    problem(
         api.post("/settings/statuses", json={"key": "closed", "name": "X", "kind": "open"}, headers=admin), 409, "key"
     )
-    _ok(
-        api.post("/settings/ticket-types/1/attributes", json={"key": "a", "name": "A", "kind": "text"}, headers=admin),
-        201,
-    )
-    _problem(
+    add_attribute(api, admin, 1, key="a", name="A", kind="text")
+    problem(
         api.post("/settings/ticket-types/1/attributes", json={"key": "a", "name": "B", "kind": "text"}, headers=admin),
         409,
         "key",
     )
     # The same key on another type is another attribute.
-    _ok(
-        api.post("/settings/ticket-types/2/attributes", json={"key": "a", "name": "A", "kind": "text"}, headers=admin),
-        201,
-    )
+    add_attribute(api, admin, 2, key="a", name="A", kind="text")
 
 
 def test_bad_bodies_and_missing_things(api, admin):
-    _problem(api.patch("/settings/ticket-types/1", json={"colour": "red"}, headers=admin), 422, "colour")
-    _problem(api.patch("/settings/ticket-types/1", data="name=x", content_type="text/plain", headers=admin), 415)
-    _problem(api.patch("/settings/ticket-types/1", data="{", content_type="application/json", headers=admin), 400)
-    _problem(api.patch("/settings/ticket-types/1", json=["x"], headers=admin), 422, "body")
-    _problem(api.patch("/settings/ticket-types/99", json={"name": "X"}, headers=admin), 404, "id")
-    _problem(api.get("/settings/ticket-types/99/lifecycle", headers=admin), 404, "id")
-    _problem(
+    problem(api.patch("/settings/ticket-types/1", json={"colour": "red"}, headers=admin), 422, "colour")
+    problem(api.patch("/settings/ticket-types/1", data="name=x", content_type="text/plain", headers=admin), 415)
+    problem(api.patch("/settings/ticket-types/1", data="{", content_type="application/json", headers=admin), 400)
+    problem(api.patch("/settings/ticket-types/1", json=["x"], headers=admin), 422, "body")
+    problem(api.patch("/settings/ticket-types/99", json={"name": "X"}, headers=admin), 404, "id")
+    problem(api.get("/settings/ticket-types/99/lifecycle", headers=admin), 404, "id")
+    problem(
         api.put("/settings/ticket-types/99/lifecycle", json={"transitions": [["opened", "closed"]]}, headers=admin),
         404,
         "id",
     )
-    _problem(api.get("/settings/ticket-types/99/attributes", headers=admin), 404, "id")
-    _problem(api.patch("/settings/statuses/nope", json={"name": "X"}, headers=admin), 404, "key")
-    _problem(api.patch("/settings/priorities/99", json={"name": "X"}, headers=admin), 404, "id")
-    _problem(api.patch("/settings/attributes/99", json={"name": "X"}, headers=admin), 404, "id")
-    _problem(api.patch("/settings/client-categories/99", json={"name": "X"}, headers=admin), 404, "id")
+    problem(api.get("/settings/ticket-types/99/attributes", headers=admin), 404, "id")
+    problem(api.patch("/settings/statuses/nope", json={"name": "X"}, headers=admin), 404, "key")
+    problem(api.patch("/settings/priorities/99", json={"name": "X"}, headers=admin), 404, "id")
+    problem(api.patch("/settings/attributes/99", json={"name": "X"}, headers=admin), 404, "id")
+    problem(api.patch("/settings/client-categories/99", json={"name": "X"}, headers=admin), 404, "id")
 
 
 # -- statuses and lifecycles ------------------------------------------------------------------------
 def test_a_custom_status_and_own_lifecycle_are_obeyed_by_tickets(api, admin):
-    created = _ok(
+    created = ok(
         api.post(
             "/settings/statuses",
             json={"key": "awaiting_approval", "name": "Awaiting approval", "kind": "open", "sla_pausing": True},
@@ -331,7 +298,7 @@ def test_a_custom_status_and_own_lifecycle_are_obeyed_by_tickets(api, admin):
         "position": 50,
     }
     incident = _types(api, admin)["incident"]["id"]
-    assert _ok(api.get(f"/settings/ticket-types/{incident}/lifecycle", headers=admin)) == {
+    assert ok(api.get(f"/settings/ticket-types/{incident}/lifecycle", headers=admin)) == {
         "type_id": incident,
         "type": "incident",
         "own": False,
@@ -351,29 +318,29 @@ def test_a_custom_status_and_own_lifecycle_are_obeyed_by_tickets(api, admin):
         ["resolved", "closed"],
         ["awaiting_approval", "resolved"],  # repeated: said once
     ]
-    own = _ok(api.put(f"/settings/ticket-types/{incident}/lifecycle", json={"transitions": pairs}, headers=admin))
+    own = ok(api.put(f"/settings/ticket-types/{incident}/lifecycle", json={"transitions": pairs}, headers=admin))
     assert own["own"] is True and len(own["transitions"]) == 4
     assert _types(api, admin)["incident"]["own_lifecycle"] is True
 
     ticket = _ticket(api, admin, type="incident")
     assert ticket["allowed_statuses"] == ["awaiting_approval"]
-    body = _problem(
+    body = problem(
         api.post(f"/tickets/{ticket['number']}/status", json={"status": "resolved"}, headers=admin), 409, "status"
     )
     assert body["allowed"] == ["awaiting_approval"]
-    moved = _ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "awaiting_approval"}, headers=admin))
+    moved = ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "awaiting_approval"}, headers=admin))
     assert moved["status"] == "awaiting_approval" and moved["status_name"] == "Awaiting approval"
     assert moved["allowed_statuses"] == ["opened", "resolved"]
     # Other types keep the default lifecycle.
     other = _ticket(api, admin, type="service_request")
     assert other["allowed_statuses"] == ["postponed", "resolved"]
-    _problem(api.post(f"/tickets/{other['number']}/status", json={"status": "awaiting_approval"}, headers=admin), 409)
+    problem(api.post(f"/tickets/{other['number']}/status", json={"status": "awaiting_approval"}, headers=admin), 409)
 
     # Back to the default lifecycle would strand the ticket awaiting approval: refused, with the count.
-    body = _problem(api.delete(f"/settings/ticket-types/{incident}/lifecycle", headers=admin), 409, "transitions")
+    body = problem(api.delete(f"/settings/ticket-types/{incident}/lifecycle", headers=admin), 409, "transitions")
     assert body["stranded"] == {"awaiting_approval": 1}
     # ... and so would an own lifecycle where it leads nowhere.
-    body = _problem(
+    body = problem(
         api.put(
             f"/settings/ticket-types/{incident}/lifecycle",
             json={"transitions": [["opened", "resolved"]]},
@@ -384,10 +351,10 @@ def test_a_custom_status_and_own_lifecycle_are_obeyed_by_tickets(api, admin):
     )
     assert body["stranded"] == {"awaiting_approval": 1}
     # A status in use cannot be deleted.
-    body = _problem(api.delete("/settings/statuses/awaiting_approval", headers=admin), 409, "key")
+    body = problem(api.delete("/settings/statuses/awaiting_approval", headers=admin), 409, "key")
     assert body["tickets"] == 1
-    _ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "resolved"}, headers=admin))
-    back = _ok(api.delete(f"/settings/ticket-types/{incident}/lifecycle", headers=admin))
+    ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "resolved"}, headers=admin))
+    back = ok(api.delete(f"/settings/ticket-types/{incident}/lifecycle", headers=admin))
     assert back["own"] is False and ["opened", "postponed"] in back["transitions"]
     assert _ticket(api, admin, type="incident")["allowed_statuses"] == ["postponed", "resolved"]
 
@@ -412,33 +379,33 @@ def test_a_custom_status_and_own_lifecycle_are_obeyed_by_tickets(api, admin):
 )
 def test_bad_lifecycles_are_422_naming_the_field(api, admin, transitions, status, field):
     body = {"transitions": transitions} if transitions is not None else {}
-    _problem(api.put("/settings/ticket-types/2/lifecycle", json=body, headers=admin), status, field)
-    _problem(api.put("/settings/lifecycle", json=body, headers=admin), status, field)
-    assert _ok(api.get("/settings/ticket-types/2/lifecycle", headers=admin))["own"] is False
+    problem(api.put("/settings/ticket-types/2/lifecycle", json=body, headers=admin), status, field)
+    problem(api.put("/settings/lifecycle", json=body, headers=admin), status, field)
+    assert ok(api.get("/settings/ticket-types/2/lifecycle", headers=admin))["own"] is False
 
 
 def test_the_default_lifecycle_is_replaced_for_types_without_their_own(api, admin):
     ticket = _ticket(api, admin)
     until = (_now() + timedelta(days=2)).isoformat()
-    _ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "postponed", "until": until}, headers=admin))
+    ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "postponed", "until": until}, headers=admin))
     simpler = [["opened", "resolved"], ["resolved", "closed"], ["resolved", "opened"]]
-    body = _problem(api.put("/settings/lifecycle", json={"transitions": simpler}, headers=admin), 409, "transitions")
+    body = problem(api.put("/settings/lifecycle", json={"transitions": simpler}, headers=admin), 409, "transitions")
     assert body["stranded"] == {"postponed": 1}
-    _ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "opened"}, headers=admin))
-    default = _ok(api.put("/settings/lifecycle", json={"transitions": simpler}, headers=admin))
+    ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "opened"}, headers=admin))
+    default = ok(api.put("/settings/lifecycle", json={"transitions": simpler}, headers=admin))
     assert default == {"type_id": None, "type": None, "own": False, "transitions": sorted(simpler)}
-    assert _ok(api.get("/tickets/1", headers=admin))["allowed_statuses"] == ["resolved"]
-    assert _ok(api.get("/settings/ticket-types/1/lifecycle", headers=admin))["transitions"] == sorted(simpler)
+    assert ok(api.get("/tickets/1", headers=admin))["allowed_statuses"] == ["resolved"]
+    assert ok(api.get("/settings/ticket-types/1/lifecycle", headers=admin))["transitions"] == sorted(simpler)
 
 
 def test_statuses_builtin_and_custom(api, admin):
-    assert [s["key"] for s in _ok(api.get("/settings/statuses", headers=admin))["items"]] == [
+    assert [s["key"] for s in ok(api.get("/settings/statuses", headers=admin))["items"]] == [
         "opened",
         "postponed",
         "resolved",
         "closed",
     ]
-    renamed = _ok(
+    renamed = ok(
         api.patch(
             "/settings/statuses/postponed",
             json={"name": "On hold", "sla_pausing": False, "kind": "open"},
@@ -446,13 +413,13 @@ def test_statuses_builtin_and_custom(api, admin):
         )
     )
     assert renamed["name"] == "On hold" and renamed["sla_pausing"] is False and renamed["builtin"] is True
-    _problem(api.patch("/settings/statuses/postponed", json={"kind": "closed"}, headers=admin), 422, "kind")
-    _problem(api.patch("/settings/statuses/postponed", json={"key": "hold"}, headers=admin), 422, "key")
+    problem(api.patch("/settings/statuses/postponed", json={"kind": "closed"}, headers=admin), 422, "kind")
+    problem(api.patch("/settings/statuses/postponed", json={"key": "hold"}, headers=admin), 422, "key")
     for key in ("opened", "postponed", "resolved", "closed"):
-        _problem(api.delete(f"/settings/statuses/{key}", headers=admin), 409, "key")
+        problem(api.delete(f"/settings/statuses/{key}", headers=admin), 409, "key")
 
     # A custom closed status as a final step; turning it open would strand tickets there.
-    _ok(
+    ok(
         api.post(
             "/settings/statuses",
             json={"key": "cancelled", "name": "Cancelled", "kind": "closed", "position": 35},
@@ -461,15 +428,15 @@ def test_statuses_builtin_and_custom(api, admin):
         201,
     )
     pairs = [["opened", "resolved"], ["opened", "cancelled"], ["resolved", "closed"]]
-    _ok(api.put("/settings/ticket-types/2/lifecycle", json={"transitions": pairs}, headers=admin))
-    _problem(api.patch("/settings/statuses/cancelled", json={"kind": "open"}, headers=admin), 409, "kind")
-    body = _problem(api.delete("/settings/statuses/cancelled", headers=admin), 409, "key")
+    ok(api.put("/settings/ticket-types/2/lifecycle", json={"transitions": pairs}, headers=admin))
+    problem(api.patch("/settings/statuses/cancelled", json={"kind": "open"}, headers=admin), 409, "kind")
+    body = problem(api.delete("/settings/statuses/cancelled", headers=admin), 409, "key")
     assert body["lifecycles"] == ["incident"]
-    _ok(api.delete("/settings/ticket-types/2/lifecycle", headers=admin))
-    assert _ok(api.patch("/settings/statuses/cancelled", json={"kind": "open"}, headers=admin))["kind"] == "open"
-    assert [s["key"] for s in _ok(api.get("/settings/statuses", headers=admin))["items"]][3] == "cancelled"
+    ok(api.delete("/settings/ticket-types/2/lifecycle", headers=admin))
+    assert ok(api.patch("/settings/statuses/cancelled", json={"kind": "open"}, headers=admin))["kind"] == "open"
+    assert [s["key"] for s in ok(api.get("/settings/statuses", headers=admin))["items"]][3] == "cancelled"
     assert api.delete("/settings/statuses/cancelled", headers=admin).status_code == 204
-    _problem(api.get("/settings/statuses/cancelled", headers=admin), 404, "key")
+    problem(api.get("/settings/statuses/cancelled", headers=admin), 404, "key")
 
 
 @pytest.mark.parametrize(
@@ -485,15 +452,15 @@ def test_statuses_builtin_and_custom(api, admin):
     ],
 )
 def test_bad_statuses_are_422_naming_the_field(api, admin, body, field):
-    _problem(api.post("/settings/statuses", json=body, headers=admin), 422, field)
+    problem(api.post("/settings/statuses", json=body, headers=admin), 422, field)
 
 
 # -- priorities ---------------------------------------------------------------------------------------
 def test_priorities_in_order_with_one_default(api, admin):
-    items = _ok(api.get("/settings/priorities", headers=admin))["items"]
+    items = ok(api.get("/settings/priorities", headers=admin))["items"]
     assert [p["key"] for p in items] == ["low", "normal", "high", "critical"]
     assert [p["key"] for p in items if p["is_default"]] == ["normal"]
-    urgent = _ok(
+    urgent = ok(
         api.post(
             "/settings/priorities",
             json={"key": "urgent", "name": "Urgent", "colour": "#FF00AA", "position": 35, "is_default": True},
@@ -502,21 +469,21 @@ def test_priorities_in_order_with_one_default(api, admin):
         201,
     )
     assert urgent["colour"] == "#ff00aa"
-    items = _ok(api.get("/settings/priorities", headers=admin))["items"]
+    items = ok(api.get("/settings/priorities", headers=admin))["items"]
     assert [p["key"] for p in items] == ["low", "normal", "high", "urgent", "critical"]
     assert [p["key"] for p in items if p["is_default"]] == ["urgent"]
     ticket = _ticket(api, admin)
     assert ticket["priority"] == "urgent" and ticket["priority_colour"] == "#ff00aa"
 
-    _problem(api.patch(f"/settings/priorities/{urgent['id']}", json={"colour": "#12345"}, headers=admin), 422, "colour")
-    _problem(api.patch(f"/settings/priorities/{urgent['id']}", json={"active": False}, headers=admin), 409, "active")
-    body = _problem(api.delete(f"/settings/priorities/{urgent['id']}", headers=admin), 409, "id")
+    problem(api.patch(f"/settings/priorities/{urgent['id']}", json={"colour": "#12345"}, headers=admin), 422, "colour")
+    problem(api.patch(f"/settings/priorities/{urgent['id']}", json={"active": False}, headers=admin), 409, "active")
+    body = problem(api.delete(f"/settings/priorities/{urgent['id']}", headers=admin), 409, "id")
     assert body["tickets"] == 1
-    _ok(api.patch(f"/settings/priorities/{urgent['id']}", json={"active": False, "new_default": "high"}, headers=admin))
+    ok(api.patch(f"/settings/priorities/{urgent['id']}", json={"active": False, "new_default": "high"}, headers=admin))
     assert _ticket(api, admin)["priority"] == "high"
     low = items[0]["id"]
     assert api.delete(f"/settings/priorities/{low}", headers=admin).status_code == 204
-    assert [p["key"] for p in _ok(api.get("/settings/priorities", headers=admin))["items"]] == [
+    assert [p["key"] for p in ok(api.get("/settings/priorities", headers=admin))["items"]] == [
         "normal",
         "high",
         "urgent",
@@ -526,7 +493,7 @@ def test_priorities_in_order_with_one_default(api, admin):
 
 @pytest.mark.parametrize(("colour"), ["red", "#fff", "#GGGGGG", "ff0000", "#ff00000", 123, ""])
 def test_bad_colours_are_422(api, admin, colour):
-    _problem(
+    problem(
         api.post("/settings/priorities", json={"key": "p", "name": "P", "colour": colour}, headers=admin), 422, "colour"
     )
 
@@ -534,25 +501,21 @@ def test_bad_colours_are_422(api, admin, colour):
 # -- custom attributes ------------------------------------------------------------------------------------
 def test_a_new_required_attribute_is_asked_of_new_tickets(api, admin):
     _ticket(api, admin, type="incident")  # before: nothing required
-    created = _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={
-                "key": "site",
-                "name": "Site",
-                "kind": "list",
-                "options": ["Paris", "Lyon"],
-                "required": True,
-                "visible_roles": ["administrator", "lead_specialist"],
-                "visible_to_contacts": True,
-            },
-            headers=admin,
-        ),
-        201,
+    created = add_attribute(
+        api,
+        admin,
+        2,
+        key="site",
+        name="Site",
+        kind="list",
+        options=["Paris", "Lyon"],
+        required=True,
+        visible_roles=["administrator", "lead_specialist"],
+        visible_to_contacts=True,
     )
     assert created["options"] == ["Paris", "Lyon"] and created["position"] == 10 and created["type_id"] == 2
-    _problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=admin), 422, "attributes.site")
-    _problem(
+    problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=admin), 422, "attributes.site")
+    problem(
         api.post("/tickets", json={"subject": "x", "type": "incident", "attributes": {"site": "Nice"}}, headers=admin),
         422,
         "attributes.site",
@@ -560,44 +523,37 @@ def test_a_new_required_attribute_is_asked_of_new_tickets(api, admin):
     ticket = _ticket(api, admin, type="incident", attributes={"site": "Lyon"})
     assert ticket["attributes"] == {"site": "Lyon"}
     # A specialist may not see it (visible_roles), the lead may.
-    assert _ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="specialist")))["attributes"] == {}
-    assert _ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="lead_specialist")))["attributes"] == {
+    assert ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="specialist")))["attributes"] == {}
+    assert ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="lead_specialist")))["attributes"] == {
         "site": "Lyon"
     }
     # Other types are unaffected.
     _ticket(api, admin, type="service_request")
-    listed = _ok(api.get("/settings/ticket-types/2/attributes", headers=admin))["items"]
+    listed = ok(api.get("/settings/ticket-types/2/attributes", headers=admin))["items"]
     assert [a["key"] for a in listed] == ["site"]
 
 
 def test_list_options_in_use_are_not_dropped_without_force(api, admin):
-    attr = _ok(
-        api.post(
-            "/settings/ticket-types/1/attributes",
-            json={"key": "os", "name": "OS", "kind": "list", "options": ["linux", "windows", "mac"]},
-            headers=admin,
-        ),
-        201,
-    )
+    attr = add_attribute(api, admin, 1, key="os", name="OS", kind="list", options=["linux", "windows", "mac"])
     for os_ in ("linux", "windows", "windows"):
         _ticket(api, admin, attributes={"os": os_})
     _ticket(api, admin, type="incident", attributes={})
-    body = _problem(
+    body = problem(
         api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["linux"]}, headers=admin), 409, "options"
     )
     assert body["values_in_use"] == {"windows": 2}
     # Dropping an unused value, and reordering, need no force.
-    changed = _ok(
+    changed = ok(
         api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["windows", "linux", "bsd"]}, headers=admin)
     )
     assert changed["options"] == ["windows", "linux", "bsd"]
-    forced = _ok(
+    forced = ok(
         api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["linux"], "force": True}, headers=admin)
     )
     assert forced["options"] == ["linux"]
     # Tickets keep what they hold; the value is no longer offered.
-    assert _ok(api.get("/tickets/2", headers=admin))["attributes"] == {"os": "windows"}
-    _problem(
+    assert ok(api.get("/tickets/2", headers=admin))["attributes"] == {"os": "windows"}
+    problem(
         api.post("/tickets", json={"subject": "x", "attributes": {"os": "windows"}}, headers=admin),
         422,
         "attributes.os",
@@ -605,20 +561,10 @@ def test_list_options_in_use_are_not_dropped_without_force(api, admin):
 
 
 def test_attributes_change_and_deactivate_when_tickets_hold_values(api, admin):
-    text = _ok(
-        api.post(
-            "/settings/ticket-types/1/attributes", json={"key": "ref", "name": "Ref", "kind": "text"}, headers=admin
-        ),
-        201,
-    )
-    unused = _ok(
-        api.post(
-            "/settings/ticket-types/1/attributes", json={"key": "due", "name": "Due", "kind": "date"}, headers=admin
-        ),
-        201,
-    )
+    text = add_attribute(api, admin, 1, key="ref", name="Ref", kind="text")
+    unused = add_attribute(api, admin, 1, key="due", name="Due", kind="date")
     _ticket(api, admin, attributes={"ref": "PO-1"})
-    changed = _ok(
+    changed = ok(
         api.patch(
             f"/settings/attributes/{text['id']}",
             json={
@@ -632,19 +578,19 @@ def test_attributes_change_and_deactivate_when_tickets_hold_values(api, admin):
         )
     )
     assert changed["name"] == "Order ref" and changed["visible_roles"] == ["specialist"]
-    _problem(api.patch(f"/settings/attributes/{text['id']}", json={"key": "order"}, headers=admin), 422, "key")
-    _problem(api.patch(f"/settings/attributes/{text['id']}", json={"kind": "number"}, headers=admin), 422, "kind")
-    _problem(api.patch(f"/settings/attributes/{text['id']}", json={"options": ["a"]}, headers=admin), 422, "options")
+    problem(api.patch(f"/settings/attributes/{text['id']}", json={"key": "order"}, headers=admin), 422, "key")
+    problem(api.patch(f"/settings/attributes/{text['id']}", json={"kind": "number"}, headers=admin), 422, "kind")
+    problem(api.patch(f"/settings/attributes/{text['id']}", json={"options": ["a"]}, headers=admin), 422, "options")
 
-    removal = _ok(api.delete(f"/settings/attributes/{text['id']}", headers=admin))
+    removal = ok(api.delete(f"/settings/attributes/{text['id']}", headers=admin))
     assert removal["outcome"] == "deactivated" and removal["tickets"] == 1 and removal["attribute"]["active"] is False
     # Inactive: no longer required, and no longer accepted.
     _ticket(api, admin)
-    _problem(
+    problem(
         api.post("/tickets", json={"subject": "x", "attributes": {"ref": "PO-2"}}, headers=admin), 422, "attributes.ref"
     )
     assert api.delete(f"/settings/attributes/{unused['id']}", headers=admin).status_code == 204
-    assert [a["key"] for a in _ok(api.get("/settings/ticket-types/1/attributes", headers=admin))["items"]] == ["ref"]
+    assert [a["key"] for a in ok(api.get("/settings/ticket-types/1/attributes", headers=admin))["items"]] == ["ref"]
 
 
 @pytest.mark.parametrize(
@@ -667,33 +613,33 @@ def test_attributes_change_and_deactivate_when_tickets_hold_values(api, admin):
     ],
 )
 def test_bad_attributes_are_422_naming_the_field(api, admin, body, field):
-    _problem(api.post("/settings/ticket-types/1/attributes", json=body, headers=admin), 422, field)
-    assert _ok(api.get("/settings/ticket-types/1/attributes", headers=admin))["items"] == []
+    problem(api.post("/settings/ticket-types/1/attributes", json=body, headers=admin), 422, field)
+    assert ok(api.get("/settings/ticket-types/1/attributes", headers=admin))["items"] == []
 
 
 # -- client categories ------------------------------------------------------------------------------------------
 def test_client_categories(api, admin, rt):
-    items = _ok(api.get("/settings/client-categories", headers=admin))["items"]
+    items = ok(api.get("/settings/client-categories", headers=admin))["items"]
     assert [c["name"] for c in items] == ["Client", "Partner", "VIP client"]
-    gold = _ok(api.post("/settings/client-categories", json={"name": " Gold "}, headers=admin), 201)
+    gold = ok(api.post("/settings/client-categories", json={"name": " Gold "}, headers=admin), 201)
     assert gold["name"] == "Gold" and gold["position"] == 13
-    _problem(api.post("/settings/client-categories", json={"name": "vip CLIENT"}, headers=admin), 409, "name")
-    _problem(
+    problem(api.post("/settings/client-categories", json={"name": "vip CLIENT"}, headers=admin), 409, "name")
+    problem(
         api.patch(f"/settings/client-categories/{gold['id']}", json={"name": "Partner"}, headers=admin), 409, "name"
     )
-    _problem(api.post("/settings/client-categories", json={"name": ""}, headers=admin), 422, "name")
-    _problem(
+    problem(api.post("/settings/client-categories", json={"name": ""}, headers=admin), 422, "name")
+    problem(
         api.post("/settings/client-categories", json={"name": "X", "position": "1"}, headers=admin), 422, "position"
     )
     assert (
-        _ok(
+        ok(
             api.patch(
                 f"/settings/client-categories/{gold['id']}", json={"name": "Gold client", "position": 0}, headers=admin
             )
         )["name"]
         == "Gold client"
     )
-    assert _ok(api.get("/settings/client-categories", headers=admin))["items"][0]["name"] == "Gold client"
+    assert ok(api.get("/settings/client-categories", headers=admin))["items"][0]["name"] == "Gold client"
     with rt.db.sessions() as s:
         s.execute(
             insert(companies).values(
@@ -707,10 +653,10 @@ def test_client_categories(api, admin, rt):
             )
         )
         s.commit()
-    body = _problem(api.delete(f"/settings/client-categories/{gold['id']}", headers=admin), 409, "id")
+    body = problem(api.delete(f"/settings/client-categories/{gold['id']}", headers=admin), 409, "id")
     assert body["companies"] == 1
     assert api.delete(f"/settings/client-categories/{items[1]['id']}", headers=admin).status_code == 204
-    assert [c["name"] for c in _ok(api.get("/settings/client-categories", headers=admin))["items"]] == [
+    assert [c["name"] for c in ok(api.get("/settings/client-categories", headers=admin))["items"]] == [
         "Gold client",
         "Client",
         "VIP client",
@@ -719,7 +665,7 @@ def test_client_categories(api, admin, rt):
 
 # -- desk settings -----------------------------------------------------------------------------------------------
 def test_desk_settings_change_is_seen_at_once(api, admin, rt):
-    assert _ok(api.get("/settings/desk", headers=admin)) == {
+    assert ok(api.get("/settings/desk", headers=admin)) == {
         "default_comment_public": True,
         "auto_close_hours": 72,
         "reopen_window_days": 7,
@@ -728,7 +674,7 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
     store = settings_store(rt)
     store.ttl = 3600  # were the change not invalidating the cache, the old values would stay
     assert store.current().auto_close_after == timedelta(hours=72)
-    changed = _ok(
+    changed = ok(
         api.patch(
             "/settings/desk",
             json={
@@ -749,15 +695,15 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
     config = store.current()
     assert config.auto_close_after == timedelta(hours=24) and config.default_comment_public is False
     assert config.reopen_window == timedelta(0) and config.attachment_max_bytes == 1024
-    assert _ok(api.patch("/settings/desk", json={}, headers=admin)) == changed
-    assert _ok(api.get("/settings/desk", headers=signed(role="specialist"))) == changed
+    assert ok(api.patch("/settings/desk", json={}, headers=admin)) == changed
+    assert ok(api.get("/settings/desk", headers=signed(role="specialist"))) == changed
 
 
 def test_other_changes_are_seen_at_once_too(api, admin, rt):
     store = settings_store(rt)
     store.ttl = 3600
     assert "urgent" not in store.current().priorities
-    _ok(api.post("/settings/priorities", json={"key": "urgent", "name": "Urgent"}, headers=admin), 201)
+    ok(api.post("/settings/priorities", json={"key": "urgent", "name": "Urgent"}, headers=admin), 201)
     assert store.current().priorities["urgent"].colour == "#808080"
     assert _ticket(api, admin, priority="urgent")["priority_name"] == "Urgent"
 
@@ -781,8 +727,8 @@ def test_other_changes_are_seen_at_once_too(api, admin, rt):
     ],
 )
 def test_bad_desk_settings_are_422_naming_the_field(api, admin, body, field):
-    _problem(api.patch("/settings/desk", json=body, headers=admin), 422, field)
-    assert _ok(api.get("/settings/desk", headers=admin))["auto_close_hours"] == 72
+    problem(api.patch("/settings/desk", json=body, headers=admin), 422, field)
+    assert ok(api.get("/settings/desk", headers=admin))["auto_close_hours"] == 72
 
 
 def test_the_bounds_themselves_are_accepted(api, admin):
@@ -790,7 +736,7 @@ def test_the_bounds_themselves_are_accepted(api, admin):
         {"auto_close_hours": 1, "reopen_window_days": 365, "attachment_max_bytes": 100 * 1024 * 1024},
         {"auto_close_hours": 8760, "reopen_window_days": 0, "attachment_max_bytes": 1024},
     ):
-        assert _ok(api.patch("/settings/desk", json=body, headers=admin)) | body == _ok(
+        assert ok(api.patch("/settings/desk", json=body, headers=admin)) | body == ok(
             api.get("/settings/desk", headers=admin)
         )
 
@@ -798,54 +744,29 @@ def test_the_bounds_themselves_are_accepted(api, admin):
 # -- the portal ---------------------------------------------------------------------------------------------------
 def test_the_portal_offers_public_active_types_with_contact_attributes(api, admin, rt):
     _contact(rt)
-    customer = signed(role="contact", subject="contact-1")
-    _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={
-                "key": "site",
-                "name": "Site",
-                "kind": "list",
-                "options": ["Paris", "Lyon"],
-                "required": True,
-                "visible_to_contacts": True,
-                "position": 20,
-            },
-            headers=admin,
-        ),
-        201,
+    customer = CONTACT
+    add_attribute(
+        api,
+        admin,
+        2,
+        key="site",
+        name="Site",
+        kind="list",
+        options=["Paris", "Lyon"],
+        required=True,
+        visible_to_contacts=True,
+        position=20,
     )
-    _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={"key": "asset", "name": "Asset tag", "kind": "text", "visible_to_contacts": True, "position": 10},
-            headers=admin,
-        ),
-        201,
-    )
-    _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={"key": "cost", "name": "Cost", "kind": "number", "required": True},
-            headers=admin,
-        ),
-        201,
-    )
-    hidden = _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={"key": "old", "name": "Old", "kind": "text", "visible_to_contacts": True},
-            headers=admin,
-        ),
-        201,
-    )
-    _ok(api.patch(f"/settings/attributes/{hidden['id']}", json={"active": False}, headers=admin))
-    _ok(
+    add_attribute(api, admin, 2, key="asset", name="Asset tag", kind="text", visible_to_contacts=True, position=10)
+    add_attribute(api, admin, 2, key="cost", name="Cost", kind="number", required=True)
+    hidden = add_attribute(api, admin, 2, key="old", name="Old", kind="text", visible_to_contacts=True)
+    ok(api.patch(f"/settings/attributes/{hidden['id']}", json={"active": False}, headers=admin))
+    ok(
         api.post("/settings/ticket-types", json={"key": "retired", "name": "Retired", "active": False}, headers=admin),
         201,
     )
 
-    offered = _ok(api.get("/portal/ticket-types", headers=customer))["items"]
+    offered = ok(api.get("/portal/ticket-types", headers=customer))["items"]
     assert offered == [
         {"key": "service_request", "name": "Service request", "is_default": True, "attributes": []},
         {
@@ -858,18 +779,18 @@ def test_the_portal_offers_public_active_types_with_contact_attributes(api, admi
             ],
         },
     ]
-    assert _ok(api.get("/portal/ticket-types", headers=signed(role="specialist")))["items"] == offered
-    _problem(api.get("/portal/ticket-types", headers=signed(role="contact", subject="stranger")), 403)
-    _problem(api.get("/portal/ticket-types", headers=signed(role="system")), 403)
-    _problem(api.get("/portal/ticket-types"), 401)
+    assert ok(api.get("/portal/ticket-types", headers=signed(role="specialist")))["items"] == offered
+    problem(api.get("/portal/ticket-types", headers=signed(role="contact", subject="stranger")), 403)
+    problem(api.get("/portal/ticket-types", headers=signed(role="system")), 403)
+    problem(api.get("/portal/ticket-types"), 401)
     # What the portal asks is what creation asks of a contact: the site, not the staff-only cost.
-    _problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=customer), 422, "attributes.site")
-    _ok(
+    problem(api.post("/tickets", json={"subject": "x", "type": "incident"}, headers=customer), 422, "attributes.site")
+    ok(
         api.post(
             "/tickets", json={"subject": "x", "type": "incident", "attributes": {"site": "Paris"}}, headers=customer
         ),
         201,
     )
     # A type made internal leaves the portal.
-    _ok(api.patch("/settings/ticket-types/2", json={"internal": True}, headers=admin))
-    assert [t["key"] for t in _ok(api.get("/portal/ticket-types", headers=customer))["items"]] == ["service_request"]
+    ok(api.patch("/settings/ticket-types/2", json={"internal": True}, headers=admin))
+    assert [t["key"] for t in ok(api.get("/portal/ticket-types", headers=customer))["items"]] == ["service_request"]

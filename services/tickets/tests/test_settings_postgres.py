@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from helpers import add_attribute, ok, problem
 from sqlalchemy import func, select
 
 from relay_tickets import bootstrap
@@ -37,95 +38,64 @@ def api(pg):
     return pg.app.test_client()
 
 
-@pytest.fixture
-def admin():
-    return signed(role="administrator", subject="admin-1")
-
-
-def _ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
-def _problem(resp, status, field):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    body = resp.get_json()
-    assert field in [e["field"] for e in body["errors"]], body
-    return body
-
-
 def test_custom_lifecycle_required_attribute_and_desk_on_postgres(api, admin, pg):
-    _ok(
+    ok(
         api.post("/settings/statuses", json={"key": "in_review", "name": "In review", "kind": "open"}, headers=admin),
         201,
     )
     pairs = [["opened", "in_review"], ["in_review", "resolved"], ["resolved", "closed"]]
-    _ok(api.put("/settings/ticket-types/2/lifecycle", json={"transitions": pairs}, headers=admin))
-    _ok(
-        api.post(
-            "/settings/ticket-types/2/attributes",
-            json={"key": "severity", "name": "Severity", "kind": "number", "required": True},
-            headers=admin,
-        ),
-        201,
-    )
+    ok(api.put("/settings/ticket-types/2/lifecycle", json={"transitions": pairs}, headers=admin))
+    add_attribute(api, admin, 2, key="severity", name="Severity", kind="number", required=True)
 
-    _problem(
+    problem(
         api.post("/tickets", json={"subject": "down", "type": "incident"}, headers=admin), 422, "attributes.severity"
     )
-    ticket = _ok(
+    ticket = ok(
         api.post(
             "/tickets", json={"subject": "down", "type": "incident", "attributes": {"severity": 2}}, headers=admin
         ),
         201,
     )
-    body = _problem(
+    body = problem(
         api.post(f"/tickets/{ticket['number']}/status", json={"status": "resolved"}, headers=admin), 409, "status"
     )
     assert body["allowed"] == ["in_review"]
-    _ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "in_review"}, headers=admin))
-    body = _problem(api.delete("/settings/ticket-types/2/lifecycle", headers=admin), 409, "transitions")
+    ok(api.post(f"/tickets/{ticket['number']}/status", json={"status": "in_review"}, headers=admin))
+    body = problem(api.delete("/settings/ticket-types/2/lifecycle", headers=admin), 409, "transitions")
     assert body["stranded"] == {"in_review": 1}
-    _problem(api.delete("/settings/statuses/in_review", headers=admin), 409, "key")
+    problem(api.delete("/settings/statuses/in_review", headers=admin), 409, "key")
 
     store = settings_store(pg)
     store.ttl = 3600
     assert store.current().reopen_window == timedelta(days=7)
-    _ok(api.patch("/settings/desk", json={"reopen_window_days": 30}, headers=admin))
+    ok(api.patch("/settings/desk", json={"reopen_window_days": 30}, headers=admin))
     assert store.current().reopen_window == timedelta(days=30)
-    assert _ok(api.get("/settings/desk", headers=signed(role="specialist")))["reopen_window_days"] == 30
+    assert ok(api.get("/settings/desk", headers=signed(role="specialist")))["reopen_window_days"] == 30
 
 
 def test_list_options_in_use_are_found_in_postgres_json(api, admin):
-    attr = _ok(
-        api.post(
-            "/settings/ticket-types/1/attributes",
-            json={"key": "site", "name": "Site", "kind": "list", "options": ["Paris", "Lyon", "Nice"]},
-            headers=admin,
-        ),
-        201,
-    )
+    attr = add_attribute(api, admin, 1, key="site", name="Site", kind="list", options=["Paris", "Lyon", "Nice"])
     for site in ("Paris", "Lyon", "Lyon"):
-        _ok(api.post("/tickets", json={"subject": "x", "attributes": {"site": site}}, headers=admin), 201)
-    body = _problem(
+        ok(api.post("/tickets", json={"subject": "x", "attributes": {"site": site}}, headers=admin), 201)
+    body = problem(
         api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["Nice"]}, headers=admin), 409, "options"
     )
     assert body["values_in_use"] == {"Paris": 1, "Lyon": 2}
-    assert _ok(api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["Paris", "Lyon"]}, headers=admin))[
+    assert ok(api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["Paris", "Lyon"]}, headers=admin))[
         "options"
     ] == ["Paris", "Lyon"]
-    _ok(api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["Paris"], "force": True}, headers=admin))
-    removal = _ok(api.delete(f"/settings/attributes/{attr['id']}", headers=admin))
+    ok(api.patch(f"/settings/attributes/{attr['id']}", json={"options": ["Paris"], "force": True}, headers=admin))
+    removal = ok(api.delete(f"/settings/attributes/{attr['id']}", headers=admin))
     assert removal["outcome"] == "deactivated" and removal["tickets"] == 3
-    body = _problem(api.delete("/settings/ticket-types/1", headers=admin), 409, "id")
+    body = problem(api.delete("/settings/ticket-types/1", headers=admin), 409, "id")
     assert "3 ticket" in body["detail"]
 
 
 def test_concurrent_administrators_leave_exactly_one_default(api, admin, pg):
     keys = [f"type_{i}" for i in range(6)]
     for key in keys:
-        _ok(api.post("/settings/ticket-types", json={"key": key, "name": key}, headers=admin), 201)
-    ids = [t["id"] for t in _ok(api.get("/settings/ticket-types", headers=admin))["items"]]
+        ok(api.post("/settings/ticket-types", json={"key": key, "name": key}, headers=admin), 201)
+    ids = [t["id"] for t in ok(api.get("/settings/ticket-types", headers=admin))["items"]]
 
     def make_default(type_id):
         return api.patch(f"/settings/ticket-types/{type_id}", json={"is_default": True}, headers=admin).status_code

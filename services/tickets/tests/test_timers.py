@@ -3,15 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import SPECIALIST
 
 from relay_tickets.adapters.tables.settings import desk_settings
 from relay_tickets.service_layer.timers import TicketTimers
 from relay_tickets.service_layer.unit_of_work import settings_store
 from relaykit.clock import FrozenClock
-from relaykit.testing.harness import signed
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-STAFF = signed(role="specialist", subject="emp-1")
 
 
 @pytest.fixture
@@ -21,18 +20,20 @@ def clocked(tickets):
 
 
 def _ticket(client):
-    return client.post("/tickets", json={"subject": "Timer"}, headers=STAFF).get_json()["number"]
+    return client.post("/tickets", json={"subject": "Timer"}, headers=SPECIALIST).get_json()["number"]
 
 
 def _status(client, number):
-    return client.get(f"/tickets/{number}", headers=STAFF).get_json()
+    return client.get(f"/tickets/{number}", headers=SPECIALIST).get_json()
 
 
 def test_a_postponed_ticket_returns_to_opened_at_its_time(client, clocked):
     _, clock, timers = clocked
     number = _ticket(client)
     until = T0 + timedelta(hours=5)
-    client.post(f"/tickets/{number}/status", json={"status": "postponed", "until": until.isoformat()}, headers=STAFF)
+    client.post(
+        f"/tickets/{number}/status", json={"status": "postponed", "until": until.isoformat()}, headers=SPECIALIST
+    )
     clock.set(until - timedelta(seconds=1))
     assert timers.tick() == {"returned": 0, "closed": 0}
     assert _status(client, number)["status"] == "postponed"
@@ -51,7 +52,7 @@ def test_a_resolved_ticket_closes_after_the_configured_timeout(client, clocked, 
             s.execute(desk_settings.update().where(desk_settings.c.key == "auto_close_hours").values(value=hours))
         settings_store(rt).invalidate()
     number = _ticket(client)
-    client.post(f"/tickets/{number}/status", json={"status": "resolved"}, headers=STAFF)
+    client.post(f"/tickets/{number}/status", json={"status": "resolved"}, headers=SPECIALIST)
     clock.set(T0 + timedelta(hours=hours) - timedelta(seconds=1))
     assert timers.tick()["closed"] == 0
     clock.set(T0 + timedelta(hours=hours))
@@ -63,9 +64,9 @@ def test_a_resolved_ticket_closes_after_the_configured_timeout(client, clocked, 
 def test_a_ticket_reopened_before_its_timeout_is_not_closed(client, clocked):
     _, clock, timers = clocked
     number = _ticket(client)
-    client.post(f"/tickets/{number}/status", json={"status": "resolved"}, headers=STAFF)
+    client.post(f"/tickets/{number}/status", json={"status": "resolved"}, headers=SPECIALIST)
     clock.advance(timedelta(hours=10))
-    client.post(f"/tickets/{number}/status", json={"status": "opened"}, headers=STAFF)
+    client.post(f"/tickets/{number}/status", json={"status": "opened"}, headers=SPECIALIST)
     clock.advance(timedelta(hours=100))
     assert timers.tick()["closed"] == 0
     assert _status(client, number)["status"] == "opened"

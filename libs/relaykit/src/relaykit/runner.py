@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import sys
 import threading
+import time
 from collections.abc import Iterable
 
 from relaykit.service import Task
@@ -24,15 +27,25 @@ class TaskRunner:
             self.threads.append(thread)
 
     def _run(self, task: Task, name: str) -> None:
-        # Tasks recover from outages themselves; leaving run() early is a bug worth restarting past.
+        # A task that returns has finished (a one-shot job, or one told to stop); only a
+        # crash is restarted: tasks recover from outages themselves, so an escape is a bug.
         while not self.stop.is_set():
             try:
                 task.run(self.stop)
+                return
             except Exception:
                 log.exception("background task crashed; restarting", extra={"task": name})
                 self.stop.wait(1.0)
 
-    def shutdown(self, timeout: float = 10.0) -> None:
+    def shutdown(self, timeout: float = 10.0) -> list[str]:
+        """Stop every task within `timeout` seconds in all; returns the names still running."""
         self.stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [t.name for t in self.threads if t.is_alive()]
+        if stuck:
+            # The threads are daemons, so the process still exits; say where they hung.
+            log.error("background tasks did not stop in time", extra={"tasks": stuck})
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        return stuck

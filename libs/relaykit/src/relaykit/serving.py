@@ -21,7 +21,7 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) ->
             # One process per container, many threads: metrics stay in one registry;
             # scale with replicas, not forks.
             self.cfg.set("workers", int(os.environ.get("RELAY_WEB_WORKERS", "1")))
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", os.environ.get("RELAY_WEB_WORKER_CLASS", "gthread"))
             self.cfg.set("threads", threads or int(os.environ.get("RELAY_WEB_THREADS", "16")))
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)

@@ -5,13 +5,41 @@ from __future__ import annotations
 from pathlib import Path
 
 from relay_sla.adapters.orm import metadata
-from relay_sla.consumers import consumers
-from relaykit.service import ServiceSpec
+from relaykit.service import Runtime, ServiceSpec
+
+
+def _routes(app, runtime: Runtime) -> None:
+    from relay_sla.entrypoints.api import register_routes
+
+    register_routes(app, runtime)
+
+
+def _consumers(runtime: Runtime):
+    from relay_sla.entrypoints.consumers import consumers
+
+    return consumers(runtime)
+
+
+def _background(runtime: Runtime):
+    from relay_sla.service_layer.firing import SlaClock
+
+    return [SlaClock(runtime)]
+
+
+def _demo(runtime: Runtime) -> None:
+    from relay_sla.demo import load
+
+    load(runtime)
+
 
 spec = ServiceSpec(
     name="sla",
     title="Relay SLA",
     migrations=Path(__file__).parent / "migrations" / "versions",
     metadata=metadata,
-    consumers=consumers,
+    routes=_routes,
+    consumers=_consumers,
+    background=_background,
+    publishes=("sla.warning", "sla.breached", "tickets.set_planned_times"),
+    demo=_demo,
 )

@@ -33,10 +33,11 @@ def _consumers(runtime: Runtime):
 
 
 def _background(runtime: Runtime):
+    from relay_tickets.service_layer.settings.announce import AnnounceAtStart
     from relay_tickets.service_layer.timers import TicketTimers
 
     start_mappers()
-    return [TicketTimers(runtime)]
+    return [TicketTimers(runtime), AnnounceAtStart(runtime)]
 
 
 def _demo(runtime: Runtime) -> None:
@@ -56,6 +57,6 @@ spec = ServiceSpec(
     routes=_routes,
     consumers=_consumers,
     background=_background,
-    publishes=TICKET_EVENTS + DIRECTORY_EVENTS,
+    publishes=(*TICKET_EVENTS, *DIRECTORY_EVENTS, "settings.changed"),
     demo=_demo,
 )

@@ -1,20 +1,96 @@
-"""Tables of the SLA service."""
+"""Tables of the SLA service.
+
+`sla_timeline` is the append-only record of every ticket's clocks (registration and
+targets, pauses, stops, reaction, fired warnings); `sla_tickets` holds what is derived
+from it, kept as columns so the clock can find the next due moment by an index.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table
 
 from relaykit.db_types import UtcDateTime
 
 metadata = MetaData()
 
-# The tickets whose clocks this service keeps, as learnt from ticket.* events.
-tracked_tickets = Table(
-    "sla_tracked_tickets",
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+calendars = Table(
+    "sla_calendars",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("definition", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+rules = Table(
+    "sla_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("position", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    # The rule that applies when no other matches: always last, always enabled.
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("conditions", JSON, nullable=False),
+    Column("calendar_id", Integer, ForeignKey("sla_calendars.id"), nullable=False),
+    Column("reaction_minutes", Integer, nullable=True),
+    Column("resolution_minutes", Integer, nullable=True),
+    Column("warn_fractions", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The ticket settings (types, priorities, statuses, client categories) as the tickets
+# service last announced them (settings.changed): what rules may refer to.
+catalog = Table(
+    "sla_catalog",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("sequence", BigId, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+tickets = Table(
+    "sla_tickets",
     metadata,
     Column("ticket_id", String(36), primary_key=True),
     Column("number", BigInteger, nullable=False),
     Column("status", String(40), nullable=False),
+    Column("type", String(60), nullable=True),
+    Column("priority", String(60), nullable=True),
+    Column("company_id", String(36), nullable=True),
+    Column("client_category_id", Integer, nullable=True),
     Column("registered_at", UtcDateTime, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
+    # running | paused | stopped (resolved or closed)
+    Column("state", String(10), nullable=False, default="running"),
+    Column("rule_id", Integer, nullable=True),
+    Column("rule_name", String(120), nullable=True),
+    Column("calendar_id", Integer, nullable=True),
+    Column("reaction_due_at", UtcDateTime, nullable=True),
+    Column("resolution_due_at", UtcDateTime, nullable=True),
+    Column("reaction_met_at", UtcDateTime, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("next_fire_at", UtcDateTime, nullable=True),
+    # Sequence of the SLA's own messages about this ticket.
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_sla_tickets_next_fire_at", "next_fire_at"),
+)
+
+timeline = Table(
+    "sla_timeline",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(36), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_sla_timeline_ticket_id", "ticket_id", "id"),
 )

@@ -22,6 +22,7 @@ from relay_tickets.adapters.tables.activity import (
 )
 from relay_tickets.adapters.tables.directory import employees
 from relay_tickets.domain.comments import AttachmentInfo, Comment
+from relay_tickets.domain.lifecycle import OPENED
 from relay_tickets.domain.parties import Actor
 
 
@@ -190,10 +191,17 @@ class ActivityRepository:
             )
         )
 
-    def status_intervals(self, ticket_id: str) -> Sequence[dict[str, Any]]:
+    def status_intervals(self, ticket_id: str, created_at: datetime) -> Sequence[dict[str, Any]]:
+        """Every interval, the first one included: a new ticket writes no row for its
+        first status (one statement less per ticket), so `opened` from created_at until
+        the first recorded change is implied when no row starts at creation."""
         q = (
             select(status_intervals.c.status, status_intervals.c.started_at, status_intervals.c.ended_at)
             .where(status_intervals.c.ticket_id == ticket_id)
             .order_by(status_intervals.c.started_at, status_intervals.c.id)
         )
-        return [dict(r) for r in self.session.execute(q).mappings()]
+        rows = [dict(r) for r in self.session.execute(q).mappings()]
+        if not rows or rows[0]["started_at"] > created_at:
+            first_end = rows[0]["started_at"] if rows else None
+            rows.insert(0, {"status": OPENED, "started_at": created_at, "ended_at": first_end})
+        return rows

@@ -28,6 +28,8 @@ def start_mappers() -> None:
         # so a concurrent change of the same ticket fails instead of being overwritten.
         version_id_col=tickets.c.version,
         version_id_generator=False,
+        # The number comes back with the INSERT (RETURNING) on PostgreSQL.
+        eager_defaults=True,
     )
     event.listen(Ticket, "load", _init_transient)
     _mapped = True

@@ -5,8 +5,9 @@ it, who observes it by default, and what may a contact see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Table, func, select
 from sqlalchemy.orm import Session
 
 from relay_tickets.adapters.tables import directory as d
@@ -42,12 +43,19 @@ class References:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _row(self, table: Table, ident: str) -> Row | None:
+        return self.session.execute(select(table).where(table.c.id == ident)).first()
+
+    def _managed(self, r: Row, kind: str, **extra: Any) -> Ref:
+        """A company, contact or service object: who manages it and who observes its tickets by default."""
+        return Ref(r.id, r.active, r.name, manager=_manager(r), observers=_observers(self.session, kind, r.id), **extra)
+
     def employee(self, employee_id: str) -> Ref | None:
-        r = self.session.execute(select(d.employees).where(d.employees.c.id == employee_id)).first()
+        r = self._row(d.employees, employee_id)
         return Ref(r.id, r.active, r.name, role=r.role) if r else None
 
     def group(self, group_id: str) -> Ref | None:
-        r = self.session.execute(select(d.groups).where(d.groups.c.id == group_id)).first()
+        r = self._row(d.groups, group_id)
         return Ref(r.id, r.active, r.name) if r else None
 
     def party(self, party: Party) -> Ref | None:
@@ -56,23 +64,12 @@ class References:
         )
 
     def company(self, company_id: str) -> Ref | None:
-        r = self.session.execute(select(d.companies).where(d.companies.c.id == company_id)).first()
-        if r is None:
-            return None
-        return Ref(r.id, r.active, r.name, manager=_manager(r), observers=_observers(self.session, "company", r.id))
+        r = self._row(d.companies, company_id)
+        return self._managed(r, "company") if r else None
 
     def contact(self, contact_id: str) -> Ref | None:
-        r = self.session.execute(select(d.contacts).where(d.contacts.c.id == contact_id)).first()
-        if r is None:
-            return None
-        return Ref(
-            r.id,
-            r.active,
-            r.name,
-            company_id=r.company_id,
-            manager=_manager(r),
-            observers=_observers(self.session, "contact", r.id),
-        )
+        r = self._row(d.contacts, contact_id)
+        return self._managed(r, "contact", company_id=r.company_id) if r else None
 
     def contact_by_email(self, email: str) -> Ref | None:
         contact_id = self.session.scalar(
@@ -93,20 +90,11 @@ class References:
         return self.company(company_id) if company_id else None
 
     def service_object(self, object_id: str) -> Ref | None:
-        r = self.session.execute(select(d.service_objects).where(d.service_objects.c.id == object_id)).first()
-        if r is None:
-            return None
-        return Ref(
-            r.id,
-            r.active,
-            r.name,
-            company_id=r.company_id,
-            manager=_manager(r),
-            observers=_observers(self.session, "service_object", r.id),
-        )
+        r = self._row(d.service_objects, object_id)
+        return self._managed(r, "service_object", company_id=r.company_id) if r else None
 
     def contact_scope(self, contact_id: str) -> ContactScope | None:
-        r = self.session.execute(select(d.contacts).where(d.contacts.c.id == contact_id)).first()
+        r = self._row(d.contacts, contact_id)
         if r is None or not r.active:
             return None
         objects = frozenset(

@@ -183,7 +183,7 @@ class Ticket:
         cls,
         *,
         id: str,
-        number: int,
+        number: int | None,
         subject: str,
         type_schema: TypeSchema,
         priority: Priority,
@@ -235,7 +235,8 @@ class Ticket:
             version=0,
         )
         ticket.observers = [TicketObserver(id, p.kind, p.id) for p in sorted(set(observers or []))]
-        ticket.pending_statuses.append((OPENED, now, False))
+        # No interval row yet: the first one (opened, since created_at) is implied until
+        # the first change (see ActivityRepository.status_intervals).
         ticket._raise(events.CREATED, actor, now)
         return ticket
 

@@ -3,13 +3,16 @@ all staff read and render them; administrators and lead specialists write them."
 
 from __future__ import annotations
 
-from flask import Flask, Response, url_for
+from functools import partial
+
+from flask import Flask
 from marshmallow import Schema, fields, validate
 
 from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints.schemas_lists import NoNulSchema
 from relay_tickets.entrypoints.schemas_tickets import not_blank
 from relay_tickets.service_layer import canned
+from relaykit.crud_routes import Op, register_crud
 from relaykit.http import endpoint
 from relaykit.identity import ADMINISTRATOR, LEAD_SPECIALIST, STAFF
 from relaykit.service import Runtime
@@ -85,96 +88,48 @@ class RenderedSchema(Schema):
 
 
 def register_canned_routes(app: Flask, runtime: Runtime) -> None:
-    # -- groups --------------------------------------------------------------------------------
-    @app.get("/canned-responses/groups")
-    @endpoint(roles=READERS, summary="List canned response groups", response=GroupListSchema, tags=TAGS)
-    def list_canned_groups():
-        return {"items": canned.list_groups(runtime)}
-
-    @app.post("/canned-responses/groups")
-    @endpoint(
-        roles=WRITERS,
-        summary="Create a canned response group",
-        body=GroupCreateSchema,
-        response=GroupSchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
+    canned_routes = partial(register_crud, app, update_verb="edit", read_roles=READERS, write_roles=WRITERS, tags=TAGS)
+    canned_routes(
+        path="/canned-responses/groups",
+        id_part="<int:group_id>",
+        name="canned_group",
+        item=GroupSchema,
+        items=GroupListSchema,
+        create_body=GroupCreateSchema,
+        patch_body=GroupEditSchema,
+        listing=Op("List canned response groups", partial(canned.list_groups, runtime)),
+        create=Op(
+            "Create a canned response group",
+            lambda body: canned.create_group(runtime, body["name"], body["position"]),
+            errors=[409],
+        ),
+        get=Op("Read a canned response group", partial(canned.get_group, runtime), errors=[404]),
+        update=Op("Change a canned response group", partial(canned.edit_group, runtime), errors=[404, 409]),
+        delete=Op("Delete an empty canned response group", partial(canned.delete_group, runtime), errors=[404, 409]),
     )
-    def create_canned_group(body):
-        group = canned.create_group(runtime, body["name"], body["position"])
-        return group, {"Location": url_for("get_canned_group", group_id=group.id)}
-
-    @app.get("/canned-responses/groups/<int:group_id>")
-    @endpoint(roles=READERS, summary="Read a canned response group", response=GroupSchema, tags=TAGS, errors=[404])
-    def get_canned_group(group_id: int):
-        return canned.get_group(runtime, group_id)
-
-    @app.patch("/canned-responses/groups/<int:group_id>")
-    @endpoint(
-        roles=WRITERS,
-        summary="Change a canned response group",
-        body=GroupEditSchema,
-        response=GroupSchema,
-        tags=TAGS,
-        errors=[404, 409],
+    canned_routes(
+        path="/canned-responses",
+        id_part="<int:response_id>",
+        name="canned_response",
+        item=ResponseSchema,
+        items=ResponseListSchema,
+        create_body=ResponseCreateSchema,
+        patch_body=ResponseEditSchema,
+        listing=Op(
+            "List canned responses (of one group), in order",
+            lambda query: canned.list_responses(runtime, query.get("group_id")),
+            query=ResponseListQuerySchema,
+        ),
+        create=Op(
+            "Create a canned response",
+            lambda body: canned.create_response(
+                runtime, body["group_id"], body["title"], body["body"], body["position"]
+            ),
+        ),
+        get=Op("Read a canned response", partial(canned.get_response, runtime), errors=[404]),
+        update=Op("Change a canned response", partial(canned.edit_response, runtime), errors=[404]),
+        delete=Op("Delete a canned response", partial(canned.delete_response, runtime), errors=[404]),
     )
-    def edit_canned_group(group_id: int, body):
-        return canned.edit_group(runtime, group_id, body)
-
-    @app.delete("/canned-responses/groups/<int:group_id>")
-    @endpoint(roles=WRITERS, summary="Delete an empty canned response group", status=204, tags=TAGS, errors=[404, 409])
-    def delete_canned_group(group_id: int):
-        canned.delete_group(runtime, group_id)
-        return Response(status=204)
-
-    # -- responses ----------------------------------------------------------------------------------
-    @app.get("/canned-responses")
-    @endpoint(
-        roles=READERS,
-        summary="List canned responses (of one group), in order",
-        query=ResponseListQuerySchema,
-        response=ResponseListSchema,
-        tags=TAGS,
-    )
-    def list_canned_responses(query):
-        return {"items": canned.list_responses(runtime, query.get("group_id"))}
-
-    @app.post("/canned-responses")
-    @endpoint(
-        roles=WRITERS,
-        summary="Create a canned response",
-        body=ResponseCreateSchema,
-        response=ResponseSchema,
-        status=201,
-        tags=TAGS,
-    )
-    def create_canned_response(body):
-        response = canned.create_response(runtime, body["group_id"], body["title"], body["body"], body["position"])
-        return response, {"Location": url_for("get_canned_response", response_id=response.id)}
-
-    @app.get("/canned-responses/<int:response_id>")
-    @endpoint(roles=READERS, summary="Read a canned response", response=ResponseSchema, tags=TAGS, errors=[404])
-    def get_canned_response(response_id: int):
-        return canned.get_response(runtime, response_id)
-
-    @app.patch("/canned-responses/<int:response_id>")
-    @endpoint(
-        roles=WRITERS,
-        summary="Change a canned response",
-        body=ResponseEditSchema,
-        response=ResponseSchema,
-        tags=TAGS,
-        errors=[404],
-    )
-    def edit_canned_response(response_id: int, body):
-        return canned.edit_response(runtime, response_id, body)
-
-    @app.delete("/canned-responses/<int:response_id>")
-    @endpoint(roles=WRITERS, summary="Delete a canned response", status=204, tags=TAGS, errors=[404])
-    def delete_canned_response(response_id: int):
-        canned.delete_response(runtime, response_id)
-        return Response(status=204)
 
     @app.get("/canned-responses/<int:response_id>/render")
     @endpoint(

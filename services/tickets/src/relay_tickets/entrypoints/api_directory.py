@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, request
 from marshmallow import Schema
 
 from relay_tickets.domain.directory import Company, Contact, Employee, Entry, Group, ServiceObject
 from relay_tickets.domain.parties import EMPLOYEE, SYSTEM, Actor
 from relay_tickets.entrypoints import schemas_directory as sd
 from relay_tickets.service_layer.directory import Directory
+from relaykit.crud_routes import Op, register_crud
 from relaykit.errors import BadRequest
 from relaykit.http import current_identity, endpoint
 from relaykit.identity import ADMINISTRATOR, STAFF
@@ -164,65 +165,48 @@ def register_directory_routes(app: Flask, runtime: Runtime) -> None:
         _register(app, directory, resource, now)
 
 
-def _route(app: Flask, rule: str, name: str, method: str, view: Callable[..., Any]) -> None:
-    app.add_url_rule(rule, endpoint=name, view_func=view, methods=[method])
-
-
 def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], Any]) -> None:
     cls, one, many = r.cls, f"{r.article} {r.singular}", r.plural
-    item = f"{r.path}/<id>"
-    get_name = f"get_{r.key}"
 
-    @endpoint(roles=READERS, summary=f"List {many}, by name", query=r.query, response=r.page, tags=TAGS)
     def list_entries(query):
         filters = {name: query.get(name) for name in r.filters}
         return directory.page(
             cls, q=query.get("q"), active=query["active"], cursor=query["cursor"], limit=query["limit"], **filters
         )
 
-    @endpoint(
-        roles=r.writers,
-        summary=f"Create {one}",
-        body=r.create,
-        response=r.out,
-        status=201,
+    register_crud(
+        app,
+        path=r.path,
+        id_part="<id>",
+        name=r.key,
+        read_roles=READERS,
+        write_roles=r.writers,
         tags=TAGS,
-        errors=[409],
+        item=r.out,
+        items=r.page,
+        items_key=None,  # a page, with its own cursor
+        create_body=r.create,
+        patch_body=r.patch,
+        headers=etag,
+        listing=Op(f"List {many}, by name", list_entries, query=r.query),
+        create=Op(f"Create {one}", lambda body: directory.create(cls, body, caller(), now=now()), errors=[409]),
+        get=Op(f"Read {one}", lambda entry_id: directory.get(cls, entry_id), errors=[404]),
+        update=Op(
+            f"Change {one} (only the fields sent)",
+            lambda entry_id, body: directory.update(cls, entry_id, body, caller(), if_match=if_match(), now=now()),
+            errors=[400, 404, 409],
+        ),
     )
-    def create_entry(body):
-        entry = directory.create(cls, body, caller(), now=now())
-        return entry, {"Location": url_for(get_name, id=entry.id)} | etag(entry)
 
-    @endpoint(roles=READERS, summary=f"Read {one}", response=r.out, tags=TAGS, errors=[404])
-    def get_entry(id: str):
-        entry = directory.get(cls, id)
-        return entry, etag(entry)
+    def switch(verb: str, active: bool) -> None:
+        @endpoint(
+            roles=r.writers, summary=f"{verb.capitalize()} {one}", response=r.out, tags=TAGS, errors=[400, 404, 409]
+        )
+        def set_active(id: str):
+            entry = directory.set_active(cls, id, active, caller(), if_match=if_match(), now=now())
+            return entry, etag(entry)
 
-    @endpoint(
-        roles=r.writers,
-        summary=f"Change {one} (only the fields sent)",
-        body=r.patch,
-        response=r.out,
-        tags=TAGS,
-        errors=[400, 404, 409],
-    )
-    def update_entry(id: str, body):
-        entry = directory.update(cls, id, body, caller(), if_match=if_match(), now=now())
-        return entry, etag(entry)
+        app.add_url_rule(f"{r.path}/<id>/{verb}", endpoint=f"{verb}_{r.key}", view_func=set_active, methods=["POST"])
 
-    @endpoint(roles=r.writers, summary=f"Deactivate {one}", response=r.out, tags=TAGS, errors=[400, 404, 409])
-    def deactivate_entry(id: str):
-        entry = directory.set_active(cls, id, False, caller(), if_match=if_match(), now=now())
-        return entry, etag(entry)
-
-    @endpoint(roles=r.writers, summary=f"Activate {one}", response=r.out, tags=TAGS, errors=[400, 404, 409])
-    def activate_entry(id: str):
-        entry = directory.set_active(cls, id, True, caller(), if_match=if_match(), now=now())
-        return entry, etag(entry)
-
-    _route(app, r.path, f"list_{r.key}s", "GET", list_entries)
-    _route(app, r.path, f"create_{r.key}", "POST", create_entry)
-    _route(app, item, get_name, "GET", get_entry)
-    _route(app, item, f"update_{r.key}", "PATCH", update_entry)
-    _route(app, f"{item}/deactivate", f"deactivate_{r.key}", "POST", deactivate_entry)
-    _route(app, f"{item}/activate", f"activate_{r.key}", "POST", activate_entry)
+    switch("deactivate", False)
+    switch("activate", True)

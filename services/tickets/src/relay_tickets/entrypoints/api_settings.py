@@ -1,5 +1,5 @@
 """HTTP routes of the settings administration (/settings/...) and the portal's list
-of ticket types. Thin: each hands its input to service_layer.settings.
+of ticket types. Thin: each hands its input to a module of service_layer.settings.
 
 Administrators change settings; every member of staff may read them (they fill
 tickets with them); contacts see only what the portal offers them.
@@ -7,17 +7,22 @@ tickets with them); contacts see only what the portal offers them.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response, url_for
 
 from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints import schemas_settings as s
-from relay_tickets.service_layer import settings as use
+from relay_tickets.service_layer.settings import attributes, catalog, desk, lifecycles
+from relaykit.crud_routes import Op, register_crud
 from relaykit.http import endpoint
 from relaykit.identity import ADMINISTRATOR, CONTACT, STAFF
 from relaykit.service import Runtime
 
 ADMIN = {ADMINISTRATOR}
 TAGS = ["settings"]
+# The standard routes of a settings collection: staff read, administrators write.
+_collection_routes = partial(register_crud, prefix="settings_", read_roles=STAFF, write_roles=ADMIN, tags=TAGS)
 
 
 def _no_content() -> Response:
@@ -36,47 +41,21 @@ def register_settings_routes(app: Flask, runtime: Runtime) -> None:
 
 
 def _ticket_type_routes(app: Flask, runtime: Runtime) -> None:
-    @app.get("/settings/ticket-types")
-    @endpoint(roles=STAFF, summary="List ticket types", response=s.TicketTypeListSchema, tags=TAGS)
-    def settings_list_ticket_types():
-        return {"items": use.list_types(runtime)}
-
-    @app.post("/settings/ticket-types")
-    @endpoint(
-        roles=ADMIN,
-        summary="Add a ticket type",
-        body=s.TicketTypeCreateSchema,
-        response=s.TicketTypeSchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
+    _collection_routes(
+        app,
+        path="/settings/ticket-types",
+        id_part="<int:type_id>",
+        name="ticket_type",
+        item=s.TicketTypeSchema,
+        items=s.TicketTypeListSchema,
+        create_body=s.TicketTypeCreateSchema,
+        patch_body=s.TicketTypePatchSchema,
+        listing=Op("List ticket types", partial(catalog.list_types, runtime)),
+        create=Op("Add a ticket type", partial(catalog.create_type, runtime), errors=[409]),
+        get=Op("Read a ticket type", partial(catalog.get_type, runtime), errors=[404]),
+        update=Op("Change a ticket type (its key stays)", partial(catalog.update_type, runtime), errors=[404, 409]),
+        delete=Op("Delete an unused ticket type", partial(catalog.delete_type, runtime), errors=[404, 409]),
     )
-    def settings_create_ticket_type(body):
-        created = use.create_type(runtime, body)
-        return created, {"Location": url_for("settings_get_ticket_type", type_id=created.id)}
-
-    @app.get("/settings/ticket-types/<int:type_id>")
-    @endpoint(roles=STAFF, summary="Read a ticket type", response=s.TicketTypeSchema, tags=TAGS, errors=[404])
-    def settings_get_ticket_type(type_id: int):
-        return use.get_type(runtime, type_id)
-
-    @app.patch("/settings/ticket-types/<int:type_id>")
-    @endpoint(
-        roles=ADMIN,
-        summary="Change a ticket type (its key stays)",
-        body=s.TicketTypePatchSchema,
-        response=s.TicketTypeSchema,
-        tags=TAGS,
-        errors=[404, 409],
-    )
-    def settings_update_ticket_type(type_id: int, body):
-        return use.update_type(runtime, type_id, body)
-
-    @app.delete("/settings/ticket-types/<int:type_id>")
-    @endpoint(roles=ADMIN, summary="Delete an unused ticket type", status=204, tags=TAGS, errors=[404, 409])
-    def settings_delete_ticket_type(type_id: int):
-        use.delete_type(runtime, type_id)
-        return _no_content()
 
 
 def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
@@ -89,7 +68,7 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404],
     )
     def settings_get_type_lifecycle(type_id: int):
-        return use.get_lifecycle(runtime, type_id)
+        return lifecycles.get_lifecycle(runtime, type_id)
 
     @app.put("/settings/ticket-types/<int:type_id>/lifecycle")
     @endpoint(
@@ -101,7 +80,7 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_set_type_lifecycle(type_id: int, body):
-        return use.set_lifecycle(runtime, type_id, body["transitions"])
+        return lifecycles.set_lifecycle(runtime, type_id, body["transitions"])
 
     @app.delete("/settings/ticket-types/<int:type_id>/lifecycle")
     @endpoint(
@@ -112,12 +91,12 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_reset_type_lifecycle(type_id: int):
-        return use.reset_lifecycle(runtime, type_id)
+        return lifecycles.reset_lifecycle(runtime, type_id)
 
     @app.get("/settings/lifecycle")
     @endpoint(roles=STAFF, summary="Read the default lifecycle", response=s.LifecycleSchema, tags=TAGS)
     def settings_get_default_lifecycle():
-        return use.get_lifecycle(runtime, None)
+        return lifecycles.get_lifecycle(runtime, None)
 
     @app.put("/settings/lifecycle")
     @endpoint(
@@ -129,95 +108,50 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[409],
     )
     def settings_set_default_lifecycle(body):
-        return use.set_lifecycle(runtime, None, body["transitions"])
+        return lifecycles.set_lifecycle(runtime, None, body["transitions"])
 
 
 def _status_routes(app: Flask, runtime: Runtime) -> None:
-    @app.get("/settings/statuses")
-    @endpoint(roles=STAFF, summary="List statuses", response=s.StatusListSchema, tags=TAGS)
-    def settings_list_statuses():
-        return {"items": use.list_statuses(runtime)}
-
-    @app.post("/settings/statuses")
-    @endpoint(
-        roles=ADMIN,
-        summary="Add a custom status",
-        body=s.StatusCreateSchema,
-        response=s.StatusSchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
+    _collection_routes(
+        app,
+        path="/settings/statuses",
+        id_part="<key>",
+        id_attr="key",
+        name="status",
+        plural="statuses",
+        item=s.StatusSchema,
+        items=s.StatusListSchema,
+        create_body=s.StatusCreateSchema,
+        patch_body=s.StatusPatchSchema,
+        listing=Op("List statuses", partial(lifecycles.list_statuses, runtime)),
+        create=Op("Add a custom status", partial(lifecycles.create_status, runtime), errors=[409]),
+        get=Op("Read a status", partial(lifecycles.get_status, runtime), errors=[404]),
+        update=Op(
+            "Change a status (its key, and a built-in one's kind, stay)",
+            partial(lifecycles.update_status, runtime),
+            errors=[404, 409],
+        ),
+        delete=Op("Delete an unused custom status", partial(lifecycles.delete_status, runtime), errors=[404, 409]),
     )
-    def settings_create_status(body):
-        created = use.create_status(runtime, body)
-        return created, {"Location": url_for("settings_get_status", key=created.key)}
-
-    @app.get("/settings/statuses/<key>")
-    @endpoint(roles=STAFF, summary="Read a status", response=s.StatusSchema, tags=TAGS, errors=[404])
-    def settings_get_status(key: str):
-        return use.get_status(runtime, key)
-
-    @app.patch("/settings/statuses/<key>")
-    @endpoint(
-        roles=ADMIN,
-        summary="Change a status (its key, and a built-in one's kind, stay)",
-        body=s.StatusPatchSchema,
-        response=s.StatusSchema,
-        tags=TAGS,
-        errors=[404, 409],
-    )
-    def settings_update_status(key: str, body):
-        return use.update_status(runtime, key, body)
-
-    @app.delete("/settings/statuses/<key>")
-    @endpoint(roles=ADMIN, summary="Delete an unused custom status", status=204, tags=TAGS, errors=[404, 409])
-    def settings_delete_status(key: str):
-        use.delete_status(runtime, key)
-        return _no_content()
 
 
 def _priority_routes(app: Flask, runtime: Runtime) -> None:
-    @app.get("/settings/priorities")
-    @endpoint(roles=STAFF, summary="List priorities in their order", response=s.PriorityListSchema, tags=TAGS)
-    def settings_list_priorities():
-        return {"items": use.list_priorities(runtime)}
-
-    @app.post("/settings/priorities")
-    @endpoint(
-        roles=ADMIN,
-        summary="Add a priority",
-        body=s.PriorityCreateSchema,
-        response=s.PrioritySchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
+    _collection_routes(
+        app,
+        path="/settings/priorities",
+        id_part="<int:priority_id>",
+        name="priority",
+        plural="priorities",
+        item=s.PrioritySchema,
+        items=s.PriorityListSchema,
+        create_body=s.PriorityCreateSchema,
+        patch_body=s.PriorityPatchSchema,
+        listing=Op("List priorities in their order", partial(catalog.list_priorities, runtime)),
+        create=Op("Add a priority", partial(catalog.create_priority, runtime), errors=[409]),
+        get=Op("Read a priority", partial(catalog.get_priority, runtime), errors=[404]),
+        update=Op("Change a priority (its key stays)", partial(catalog.update_priority, runtime), errors=[404, 409]),
+        delete=Op("Delete an unused priority", partial(catalog.delete_priority, runtime), errors=[404, 409]),
     )
-    def settings_create_priority(body):
-        created = use.create_priority(runtime, body)
-        return created, {"Location": url_for("settings_get_priority", priority_id=created.id)}
-
-    @app.get("/settings/priorities/<int:priority_id>")
-    @endpoint(roles=STAFF, summary="Read a priority", response=s.PrioritySchema, tags=TAGS, errors=[404])
-    def settings_get_priority(priority_id: int):
-        return use.get_priority(runtime, priority_id)
-
-    @app.patch("/settings/priorities/<int:priority_id>")
-    @endpoint(
-        roles=ADMIN,
-        summary="Change a priority (its key stays)",
-        body=s.PriorityPatchSchema,
-        response=s.PrioritySchema,
-        tags=TAGS,
-        errors=[404, 409],
-    )
-    def settings_update_priority(priority_id: int, body):
-        return use.update_priority(runtime, priority_id, body)
-
-    @app.delete("/settings/priorities/<int:priority_id>")
-    @endpoint(roles=ADMIN, summary="Delete an unused priority", status=204, tags=TAGS, errors=[404, 409])
-    def settings_delete_priority(priority_id: int):
-        use.delete_priority(runtime, priority_id)
-        return _no_content()
 
 
 def _attribute_routes(app: Flask, runtime: Runtime) -> None:
@@ -230,7 +164,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404],
     )
     def settings_list_attributes(type_id: int):
-        return {"items": use.list_attributes(runtime, type_id)}
+        return {"items": attributes.list_attributes(runtime, type_id)}
 
     @app.post("/settings/ticket-types/<int:type_id>/attributes")
     @endpoint(
@@ -243,13 +177,13 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_create_attribute(type_id: int, body):
-        created = use.create_attribute(runtime, type_id, body)
+        created = attributes.create_attribute(runtime, type_id, body)
         return created, {"Location": url_for("settings_get_attribute", attribute_id=created.id)}
 
     @app.get("/settings/attributes/<int:attribute_id>")
     @endpoint(roles=STAFF, summary="Read a custom attribute", response=s.AttributeSchema, tags=TAGS, errors=[404])
     def settings_get_attribute(attribute_id: int):
-        return use.get_attribute(runtime, attribute_id)
+        return attributes.get_attribute(runtime, attribute_id)
 
     @app.patch("/settings/attributes/<int:attribute_id>")
     @endpoint(
@@ -261,7 +195,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_update_attribute(attribute_id: int, body):
-        return use.update_attribute(runtime, attribute_id, body)
+        return attributes.update_attribute(runtime, attribute_id, body)
 
     @app.delete("/settings/attributes/<int:attribute_id>")
     @endpoint(
@@ -272,60 +206,41 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404],
     )
     def settings_delete_attribute(attribute_id: int):
-        removal = use.delete_attribute(runtime, attribute_id)
+        removal = attributes.delete_attribute(runtime, attribute_id)
         return _no_content() if removal.outcome == "deleted" else removal
 
 
 def _category_routes(app: Flask, runtime: Runtime) -> None:
-    @app.get("/settings/client-categories")
-    @endpoint(roles=STAFF, summary="List client categories", response=s.CategoryListSchema, tags=TAGS)
-    def settings_list_categories():
-        return {"items": use.list_categories(runtime)}
-
-    @app.post("/settings/client-categories")
-    @endpoint(
-        roles=ADMIN,
-        summary="Add a client category",
-        body=s.CategoryCreateSchema,
-        response=s.CategorySchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
+    # No route reads one category, so a created one has no Location.
+    _collection_routes(
+        app,
+        path="/settings/client-categories",
+        id_part="<int:category_id>",
+        name="category",
+        plural="categories",
+        item=s.CategorySchema,
+        items=s.CategoryListSchema,
+        create_body=s.CategoryCreateSchema,
+        patch_body=s.CategoryPatchSchema,
+        listing=Op("List client categories", partial(catalog.list_categories, runtime)),
+        create=Op("Add a client category", partial(catalog.create_category, runtime), errors=[409]),
+        update=Op("Rename or move a client category", partial(catalog.update_category, runtime), errors=[404, 409]),
+        delete=Op(
+            "Delete a client category no company is in", partial(catalog.delete_category, runtime), errors=[404, 409]
+        ),
     )
-    def settings_create_category(body):
-        return use.create_category(runtime, body)
-
-    @app.patch("/settings/client-categories/<int:category_id>")
-    @endpoint(
-        roles=ADMIN,
-        summary="Rename or move a client category",
-        body=s.CategoryPatchSchema,
-        response=s.CategorySchema,
-        tags=TAGS,
-        errors=[404, 409],
-    )
-    def settings_update_category(category_id: int, body):
-        return use.update_category(runtime, category_id, body)
-
-    @app.delete("/settings/client-categories/<int:category_id>")
-    @endpoint(
-        roles=ADMIN, summary="Delete a client category no company is in", status=204, tags=TAGS, errors=[404, 409]
-    )
-    def settings_delete_category(category_id: int):
-        use.delete_category(runtime, category_id)
-        return _no_content()
 
 
 def _desk_routes(app: Flask, runtime: Runtime) -> None:
     @app.get("/settings/desk")
     @endpoint(roles=STAFF, summary="Read the desk settings", response=s.DeskSchema, tags=TAGS)
     def settings_get_desk():
-        return use.get_desk(runtime)
+        return desk.get_desk(runtime)
 
     @app.patch("/settings/desk")
     @endpoint(roles=ADMIN, summary="Change desk settings", body=s.DeskPatchSchema, response=s.DeskSchema, tags=TAGS)
     def settings_update_desk(body):
-        return use.update_desk(runtime, body)
+        return desk.update_desk(runtime, body)
 
 
 def _portal_routes(app: Flask, runtime: Runtime) -> None:
@@ -338,4 +253,4 @@ def _portal_routes(app: Flask, runtime: Runtime) -> None:
     )
     def portal_ticket_types():
         callers.viewer(runtime)  # an unknown or inactive contact is refused here
-        return {"items": use.portal_types(runtime)}
+        return {"items": desk.portal_types(runtime)}

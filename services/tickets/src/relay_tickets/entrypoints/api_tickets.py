@@ -27,6 +27,10 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
     def show(ticket, v, links=None):
         return present(ticket, v, settings_store(runtime).current(), links)
 
+    def answer(ticket, v, links=None):
+        """The ticket as this caller may see it, with its ETag for the next If-Match."""
+        return show(ticket, v, links), callers.etag(ticket.version)
+
     @app.post("/tickets")
     @endpoint(
         roles=READERS,
@@ -49,7 +53,7 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
     def get_ticket(number: int):
         v = callers.viewer(runtime)
         ticket, links = use.get_ticket_with_links(runtime, number, v)
-        return show(ticket, v, links), callers.etag(ticket.version)
+        return answer(ticket, v, links)
 
     @app.patch("/tickets/<int:number>")
     @endpoint(
@@ -63,7 +67,7 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
     def edit_ticket(number: int, body):
         v = callers.viewer(runtime)
         ticket = use.edit_ticket(runtime, number, body, v, if_match=callers.if_match())
-        return show(ticket, v), callers.etag(ticket.version)
+        return answer(ticket, v)
 
     @app.post("/tickets/<int:number>/status")
     @endpoint(
@@ -77,7 +81,7 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
     def change_status(number: int, body):
         v = callers.viewer(runtime)
         ticket = use.change_status(runtime, number, body["status"], v, until=body["until"], if_match=callers.if_match())
-        return show(ticket, v), callers.etag(ticket.version)
+        return answer(ticket, v)
 
     @app.post("/tickets/<int:number>/assign")
     @endpoint(
@@ -100,4 +104,4 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
             if_match=callers.if_match(),
             **kwargs,
         )
-        return show(ticket, v), callers.etag(ticket.version)
+        return answer(ticket, v)

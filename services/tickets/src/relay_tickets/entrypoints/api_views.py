@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, url_for
+from flask import Flask
 
 from relay_tickets.adapters.views_repository import SavedView
 from relay_tickets.entrypoints.schemas_lists import (
@@ -15,7 +15,8 @@ from relay_tickets.entrypoints.schemas_lists import (
     ViewSchema,
 )
 from relay_tickets.service_layer import lists, views
-from relaykit.http import current_identity, endpoint
+from relaykit.crud_routes import Op, register_crud
+from relaykit.http import current_identity
 from relaykit.identity import STAFF, Identity
 from relaykit.service import Runtime
 
@@ -32,58 +33,41 @@ def register_view_routes(app: Flask, runtime: Runtime) -> None:
         lists.check_filters(runtime, filters, prefix="filters.")
         return TicketFilterSchema().dump(filters)
 
-    @app.get("/views")
-    @endpoint(roles=STAFF, summary="List my views and the shared ones, by name", response=ViewListSchema, tags=TAGS)
-    def list_views():
-        who = current_identity()
-        return {"items": [_out(v, who) for v in views.list_views(runtime, who)]}
-
-    @app.post("/views")
-    @endpoint(
-        roles=STAFF,
-        summary="Save a view of the ticket list",
-        body=ViewCreateSchema,
-        response=ViewSchema,
-        status=201,
-        tags=TAGS,
-        errors=[409],
-    )
-    def create_view(body):
-        who = current_identity()
-        view = views.create_view(
+    def create(body: dict[str, Any]) -> SavedView:
+        return views.create_view(
             runtime,
-            who,
+            current_identity(),
             name=body["name"],
             shared=body["shared"],
             filters=stored(body["filters"]),
             columns=body["columns"],
             sort=body["sort"],
         )
-        return _out(view, who), {"Location": url_for("get_view", view_id=view.id)}
 
-    @app.get("/views/<view_id>")
-    @endpoint(roles=STAFF, summary="Read a view", response=ViewSchema, tags=TAGS, errors=[404])
-    def get_view(view_id: str):
-        who = current_identity()
-        return _out(views.get_view(runtime, who, view_id), who)
-
-    @app.patch("/views/<view_id>")
-    @endpoint(
-        roles=STAFF,
-        summary="Change a view (only the fields sent)",
-        body=ViewEditSchema,
-        response=ViewSchema,
-        tags=TAGS,
-        errors=[404, 409],
-    )
-    def edit_view(view_id: str, body):
-        who = current_identity()
+    def edit(view_id: str, body: dict[str, Any]) -> SavedView:
         if "filters" in body:
             body = body | {"filters": stored(body["filters"])}
-        return _out(views.edit_view(runtime, who, view_id, body), who)
+        return views.edit_view(runtime, current_identity(), view_id, body)
 
-    @app.delete("/views/<view_id>")
-    @endpoint(roles=STAFF, summary="Delete a view", status=204, tags=TAGS, errors=[404])
-    def delete_view(view_id: str):
-        views.delete_view(runtime, current_identity(), view_id)
-        return Response(status=204)
+    register_crud(
+        app,
+        path="/views",
+        id_part="<view_id>",
+        name="view",
+        update_verb="edit",
+        read_roles=STAFF,
+        write_roles=STAFF,
+        tags=TAGS,
+        item=ViewSchema,
+        items=ViewListSchema,
+        create_body=ViewCreateSchema,
+        patch_body=ViewEditSchema,
+        present=lambda view: _out(view, current_identity()),
+        listing=Op("List my views and the shared ones, by name", lambda: views.list_views(runtime, current_identity())),
+        create=Op("Save a view of the ticket list", create, errors=[409]),
+        get=Op("Read a view", lambda view_id: views.get_view(runtime, current_identity(), view_id), errors=[404]),
+        update=Op("Change a view (only the fields sent)", edit, errors=[404, 409]),
+        delete=Op(
+            "Delete a view", lambda view_id: views.delete_view(runtime, current_identity(), view_id), errors=[404]
+        ),
+    )

@@ -32,7 +32,14 @@ from relay_tickets.domain.comments import (
 from relay_tickets.domain.events import COMMENT_ADDED
 from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Actor
 from relay_tickets.domain.ticket import SUBJECT_MAX, ContactRef, Ticket
-from relay_tickets.service_layer.tickets import CreateTicket, _check_if_match, _commit, _load, create_ticket
+from relay_tickets.service_layer.tickets import (
+    CreateTicket,
+    _check_if_match,
+    _commit,
+    _load,
+    _load_by_id_or_number,
+    create_ticket,
+)
 from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork
 from relaykit.errors import Forbidden, InvalidInput, NotFound
 from relaykit.identity import ADMINISTRATOR, LEAD_SPECIALIST
@@ -198,12 +205,7 @@ def add_comment(
         activity = ActivityRepository(uow.session)
         if comment_id is not None and activity.has_comment(comment_id):
             return None
-        if ticket_id is not None:
-            ticket = uow.tickets.get_by_id(ticket_id)
-            if ticket is None:
-                raise NotFound(f"there is no ticket {ticket_id}", field="ticket_id")
-        else:
-            ticket = _load(uow, number, viewer)
+        ticket = _load_by_id_or_number(uow, ticket_id, number, viewer)
         _check_if_match(ticket, if_match)
         config, actor, now = uow.config, on_behalf or viewer.actor, _now(uow)
         public = decide_public(cmd.public, actor, config.default_comment_public)
@@ -411,6 +413,6 @@ def status_times(runtime, number: int, viewer: Viewer) -> StatusTimes:
     viewer.require_staff("read the time a ticket spent in each status")
     with TicketsUnitOfWork(runtime) as uow:
         ticket = _load(uow, number, viewer)
-        rows = ActivityRepository(uow.session).status_intervals(ticket.id)
+        rows = ActivityRepository(uow.session).status_intervals(ticket.id, ticket.created_at)
         now = _now(uow)
     return time_in_status(rows, now)

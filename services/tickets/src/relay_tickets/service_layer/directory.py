@@ -243,6 +243,16 @@ class Directory:
             raise NotFound(f"there is no {_label(cls)} {id_}", field="id")
         return entry  # type: ignore[return-value]
 
+    @contextmanager
+    def _changing(
+        self, cls: type[E], id_: str, if_match: Collection[int] | None
+    ) -> Iterator[tuple[Session, DirectoryRepository, E]]:
+        """A transaction holding the entry, once it is known to be the version the caller read."""
+        with self.transaction() as (session, repo):
+            entry = self._load(repo, cls, id_)
+            _check_if_match(entry, if_match)
+            yield session, repo, entry
+
     def _membership_changed(
         self, session: Session, repo: DirectoryRepository, entry: Entry, before: Collection[str], now, actor
     ) -> None:
@@ -302,9 +312,7 @@ class Directory:
     ) -> E:
         """A partial update; nothing is written (no new version, no event) when nothing changes."""
         now = _now(now)
-        with self.transaction() as (session, repo):
-            entry = self._load(repo, cls, id_)
-            _check_if_match(entry, if_match)
+        with self._changing(cls, id_, if_match) as (session, repo, entry):
             loaded, members_before = entry.version, self._members(entry)
             old = copy.copy(entry)
             if not entry.apply(changes, now):
@@ -328,9 +336,7 @@ class Directory:
     ) -> E:
         """Deactivate (refused for staff still responsible for tickets that are not closed) or activate."""
         now = _now(now)
-        with self.transaction() as (session, repo):
-            entry = self._load(repo, cls, id_)
-            _check_if_match(entry, if_match)
+        with self._changing(cls, id_, if_match) as (session, repo, entry):
             loaded = entry.version
             if active:
                 changed, change = entry.activate(now), ACTIVATED

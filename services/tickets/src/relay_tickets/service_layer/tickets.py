@@ -98,6 +98,16 @@ def _load(uow: TicketsUnitOfWork, number: int, viewer: Viewer) -> Ticket:
     return ticket
 
 
+def _load_by_id_or_number(uow: TicketsUnitOfWork, ticket_id: str | None, number: int, viewer: Viewer) -> Ticket:
+    """Commands from other services name the ticket by id; callers of the API, by a number they can see."""
+    if ticket_id is None:
+        return _load(uow, number, viewer)
+    ticket = uow.tickets.get_by_id(ticket_id)
+    if ticket is None:
+        raise NotFound(f"there is no ticket {ticket_id}", field="ticket_id")
+    return ticket
+
+
 # -- registering ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class CreateTicket:
@@ -330,12 +340,7 @@ def assign(
 ) -> Ticket:
     viewer.require_staff("assign tickets")
     with TicketsUnitOfWork(runtime, session) as uow:
-        if ticket_id is not None:
-            ticket = uow.tickets.get_by_id(ticket_id)
-            if ticket is None:
-                raise NotFound(f"there is no ticket {ticket_id}", field="ticket_id")
-        else:
-            ticket = _load(uow, number, viewer)
+        ticket = _load_by_id_or_number(uow, ticket_id, number, viewer)
         _check_if_match(ticket, if_match)
         if responsible is not UNSET:
             check_party(uow, responsible, "responsible", responsible=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay_tickets.adapters.references import References
 from relay_tickets.adapters.settings_store import DeskConfig, SettingsStore
+from relay_tickets.adapters.tables.directory import companies
 from relay_tickets.adapters.ticket_repository import TicketRepository
 from relay_tickets.domain.ticket import Ticket
 from relaykit.uow import UnitOfWork
@@ -24,6 +26,7 @@ class TicketsUnitOfWork(UnitOfWork):
         super().__init__(runtime.db, runtime.outbox, session)
         self.runtime = runtime
         self._config: DeskConfig | None = None
+        self._categories: dict[str | None, int | None] = {None: None}
 
     def __enter__(self) -> Self:
         super().__enter__()
@@ -39,10 +42,30 @@ class TicketsUnitOfWork(UnitOfWork):
 
     def before_commit(self) -> None:
         tickets = [a for a in self.seen if isinstance(a, Ticket)]
-        if any(t.pending_history or t.pending_statuses for t in tickets):
+        if any(t.pending_history or t.pending_statuses or t.number is None for t in tickets):
             self.session.flush()  # the ticket rows first: history refers to them
-            for ticket in tickets:
-                self.tickets.write_pending(ticket)
+        for ticket in tickets:
+            self.tickets.write_pending(ticket)
+            # A new ticket learns its number from its INSERT (which may have been
+            # autoflushed earlier); its events were raised before that.
+            for event in ticket.events:
+                if event.ticket["number"] is None:
+                    event.ticket["number"] = ticket.number
+                self._describe_for_others(event.ticket)
+
+    def _describe_for_others(self, snapshot: dict) -> None:
+        """What other services cannot tell from a snapshot alone: whether its status is
+        closed or stops the SLA clocks, and its client's category (SLA rules)."""
+        status = self.config.statuses.get(snapshot["status"])
+        if status is not None:
+            snapshot["status_kind"] = status.kind
+            snapshot["sla_paused"] = status.sla_pausing
+        company_id = snapshot.get("company_id")
+        if company_id not in self._categories:
+            self._categories[company_id] = company_id and self.session.scalar(
+                select(companies.c.category_id).where(companies.c.id == company_id)
+            )
+        snapshot["client_category_id"] = self._categories[company_id]
 
 
 def settings_store(runtime: Runtime) -> SettingsStore:

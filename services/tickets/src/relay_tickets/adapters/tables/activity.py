@@ -83,6 +83,8 @@ ticket_history = Table(
     Index("ix_ticket_history_ticket", "ticket_id", "id"),
 )
 
+# Written on each status change; a ticket's first interval (opened, from its
+# created_at) has no row until something changes (ActivityRepository.status_intervals).
 status_intervals = Table(
     "status_intervals",
     metadata,

@@ -18,6 +18,15 @@ def uuid_pk() -> Column:
     return Column("id", String(36), primary_key=True)
 
 
+def serial_pk() -> Column:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def position_col() -> Column:
+    """Where an entry stands among its kind, in the order administrators give them."""
+    return Column("position", Integer, nullable=False, default=0)
+
+
 def stamps() -> list[Column]:
     return [
         Column("created_at", UtcDateTime, nullable=False),

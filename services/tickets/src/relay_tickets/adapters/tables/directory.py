@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 
-from relay_tickets.adapters.tables.base import metadata, party, stamps, uuid_pk
+from relay_tickets.adapters.tables.base import metadata, party, position_col, serial_pk, stamps, uuid_pk
 
 employees = Table(
     "employees",
@@ -40,7 +40,7 @@ group_members = Table(
 group_notification_list = Table(
     "group_notification_list",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_pk(),
     Column("group_id", String(36), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("employee_id", String(36), ForeignKey("employees.id", ondelete="CASCADE"), nullable=True),
     Column("email", String(320), nullable=True),
@@ -88,7 +88,7 @@ contact_emails = Table(
     Column("email", String(320), primary_key=True),
     Column("contact_id", String(36), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True),
     # The order the contact's addresses were given in: the first is the main one.
-    Column("position", Integer, nullable=False, default=0),
+    position_col(),
 )
 
 contact_phones = Table(
@@ -96,7 +96,7 @@ contact_phones = Table(
     metadata,
     Column("contact_id", String(36), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
     Column("phone", String(40), primary_key=True),
-    Column("position", Integer, nullable=False, default=0),
+    position_col(),
     Index("ix_contact_phones_phone", "phone"),
 )
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from relay_tickets.adapters.tables.base import json_col, metadata, party
 from relaykit.db_types import UtcDateTime
@@ -11,7 +23,9 @@ tickets = Table(
     "tickets",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("number", BigInteger, nullable=False, unique=True),
+    # On PostgreSQL the INSERT takes the next number (DEFAULT nextval, migration 0008) and
+    # returns it; SQLite gets it from ticket_number_counter first.
+    Column("number", BigInteger, nullable=False, unique=True, server_default=FetchedValue()),
     Column("subject", String(250), nullable=False),
     Column("description", Text, nullable=False),
     Column("type", String(60), ForeignKey("ticket_types.key"), nullable=False),
@@ -58,6 +72,8 @@ tickets = Table(
     Index("ix_tickets_postponed_until", "postponed_until"),
     Index("ix_tickets_resolved_at", "status", "resolved_at"),
     Index("ix_tickets_parent", "parent_id"),
+    # Filters that find ticket ids elsewhere (observers) check these without the row.
+    Index("ix_tickets_id_covering", "id", postgresql_include=["status", "priority", "internal", "updated_at"]),
 )
 
 ticket_observers = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from relay_tickets.adapters.tables.base import json_col, metadata
+from relay_tickets.adapters.tables.base import json_col, metadata, position_col, serial_pk
 from relaykit.db_types import UtcDateTime
 
 saved_views = Table(
@@ -26,18 +26,18 @@ saved_views = Table(
 canned_response_groups = Table(
     "canned_response_groups",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_pk(),
     Column("name", String(200), nullable=False, unique=True),
-    Column("position", Integer, nullable=False, default=0),
+    position_col(),
 )
 
 canned_responses = Table(
     "canned_responses",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_pk(),
     Column("group_id", Integer, ForeignKey("canned_response_groups.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
-    Column("position", Integer, nullable=False, default=0),
+    position_col(),
     Index("ix_canned_responses_group", "group_id", "position"),
 )

@@ -1,0 +1,63 @@
+import threading
+import time
+
+from relaykit.runner import TaskRunner
+
+
+class OneShot:
+    name = "one-shot"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def run(self, stop: threading.Event) -> None:
+        self.calls += 1
+
+
+class CrashesTwice:
+    name = "crashes-twice"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def run(self, stop: threading.Event) -> None:
+        self.calls += 1
+        if self.calls <= 2:
+            raise RuntimeError("boom")
+        stop.wait()
+
+
+class IgnoresStop:
+    name = "ignores-stop"
+
+    def run(self, stop: threading.Event) -> None:
+        time.sleep(30)
+
+
+def test_a_task_that_returns_is_not_run_again():
+    runner = TaskRunner()
+    task = OneShot()
+    runner.start([task])
+    time.sleep(0.3)
+    assert runner.shutdown(timeout=2) == []
+    assert task.calls == 1
+
+
+def test_a_crashed_task_is_restarted():
+    runner = TaskRunner()
+    task = CrashesTwice()
+    runner.start([task])
+    deadline = time.monotonic() + 10
+    while task.calls < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert task.calls == 3
+    assert runner.shutdown(timeout=2) == []
+
+
+def test_shutdown_keeps_to_one_deadline_and_names_what_hung(capfd):
+    runner = TaskRunner()
+    runner.start([IgnoresStop(), IgnoresStop()], owner="svc")
+    started = time.monotonic()
+    assert runner.shutdown(timeout=0.5) == ["svc:ignores-stop", "svc:ignores-stop"]
+    assert time.monotonic() - started < 2
+    assert "test_runner.py" in capfd.readouterr().err  # where they hung, for whoever reads the log

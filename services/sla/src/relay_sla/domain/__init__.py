@@ -1,0 +1,1 @@
+"""The SLA domain: pure rules about working time and deadlines, no database, no Flask."""

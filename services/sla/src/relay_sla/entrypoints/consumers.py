@@ -1,0 +1,57 @@
+"""Messages the SLA service reacts to: new tickets, their changes, and the ticket
+settings that rules may refer to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from relay_sla.adapters.orm import catalog
+from relay_sla.service_layer import clocks
+from relaykit.bus import Message
+from relaykit.bus.consumer import ConsumerSpec
+from relaykit.service import Runtime
+
+
+def ticket_created(runtime: Runtime, session: Session, message: Message) -> None:
+    clocks.register(runtime, session, message.data["ticket"], runtime.clock.now())
+
+
+def ticket_changed(runtime: Runtime, session: Session, message: Message) -> None:
+    at = datetime.fromisoformat(message.occurred_at)
+    clocks.observe(runtime, session, message.data["ticket"], at, runtime.clock.now())
+
+
+def settings_changed(session: Session, message: Message) -> None:
+    """Keep the newest announced ticket settings (an older copy arriving late is ignored)."""
+    values = {
+        "data": message.data,
+        "sequence": message.sequence,
+        "updated_at": datetime.fromisoformat(message.occurred_at),
+    }
+    current = session.scalar(select(catalog.c.sequence).where(catalog.c.id == 1))
+    if current is None:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(catalog).on_conflict_do_nothing().values(id=1, **values))
+    elif message.sequence > current:
+        session.execute(update(catalog).where(catalog.c.id == 1).values(**values))
+
+
+def consumers(runtime: Runtime) -> list[ConsumerSpec]:
+    changed = partial(ticket_changed, runtime)
+    return [
+        # ticket.created is always a ticket's first event: no older state can overtake
+        # it, so no per-ticket ordering (and its two extra statements) is needed.
+        ConsumerSpec("ticket-register", {"ticket.created": partial(ticket_created, runtime)}),
+        # Later changes carry the whole snapshot: one older than what was applied is skipped.
+        ConsumerSpec(
+            "ticket-clocks",
+            {"ticket.updated": changed, "ticket.status_changed": changed, "ticket.comment_added": changed},
+            ordered=True,
+        ),
+        ConsumerSpec("ticket-settings", {"settings.changed": settings_changed}),
+    ]

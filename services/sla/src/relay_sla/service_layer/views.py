@@ -1,0 +1,93 @@
+"""What the SLA service answers about time: a ticket's SLA state and timeline, and
+previews of the calendar arithmetic (due moment, working time between two moments)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from relay_sla.adapters.orm import tickets
+from relay_sla.domain.calendar import WorkingCalendar, parse_calendar
+from relay_sla.domain.clocks import CLOCKS, REACTION
+from relay_sla.service_layer.book import book
+from relay_sla.service_layer.clocks import clocks_of, timeline_of
+from relaykit.errors import InvalidInput, NotFound
+from relaykit.service import Runtime
+
+
+def ticket_state(runtime: Runtime, ticket_id: str) -> dict[str, Any]:
+    now = runtime.clock.now()
+    with runtime.db.sessions() as s:
+        row = s.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
+        clocks = clocks_of(s, ticket_id)
+        if row is None or clocks is None:
+            raise NotFound(f"the SLA service does not know ticket {ticket_id}")
+        calendar = book(runtime).calendar(s, clocks.targets.calendar_id)
+    state: dict[str, Any] = {
+        "ticket_id": ticket_id,
+        "number": row.number,
+        "status": row.status,
+        "state": clocks.state,
+        "registered_at": clocks.registered_at,
+        "rule": {"id": clocks.targets.rule_id, "name": clocks.targets.rule_name},
+        "calendar_id": clocks.targets.calendar_id,
+        "next_fire_at": row.next_fire_at,
+    }
+    for clock in CLOCKS:
+        target = clocks.targets.seconds(clock)
+        state[clock] = {
+            "target_minutes": None if target is None else target / 60,
+            "due_at": clocks.due_at(calendar, clock),
+            "met_at": clocks.reaction_met_at if clock == REACTION else row.resolved_at,
+            "running": clocks.stopped_at(clock) is None,
+            "breached": clocks.breached(calendar, clock, now),
+        }
+    state["figures"] = clocks.figures(calendar, now)
+    state["pauses"] = [{"from": a, "to": b} for a, b in clocks.pauses]
+    return state
+
+
+def ticket_timeline(runtime: Runtime, ticket_id: str) -> list[dict[str, Any]]:
+    with runtime.db.sessions() as s:
+        entries = timeline_of(s, ticket_id)
+    if not entries:
+        raise NotFound(f"the SLA service does not know ticket {ticket_id}")
+    return [{"at": e.at, "kind": e.kind, "data": e.data} for e in entries]
+
+
+def _calendar(runtime: Runtime, body: dict[str, Any]) -> WorkingCalendar:
+    if body.get("calendar") is not None:
+        return WorkingCalendar(parse_calendar(body["calendar"]))
+    if body.get("calendar_id") is None:
+        raise InvalidInput("give a calendar_id or an inline calendar", field="calendar_id")
+    with runtime.db.sessions() as s:
+        try:
+            return book(runtime).calendar(s, body["calendar_id"])
+        except NotFound as exc:
+            raise InvalidInput(exc.detail, field="calendar_id") from exc
+
+
+def _pauses(body: dict[str, Any]) -> list[tuple[datetime, datetime]]:
+    out = []
+    for i, pause in enumerate(body.get("pauses") or ()):
+        if pause["end"] < pause["start"]:
+            raise InvalidInput("a pause ends after it starts", field=f"pauses.{i}.end")
+        out.append((pause["start"], pause["end"]))
+    return out
+
+
+def preview_due(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    calendar = _calendar(runtime, body)
+    seconds = body["minutes"] * 60
+    due = calendar.add(body["start"], seconds, _pauses(body))
+    return {"start": body["start"], "minutes": body["minutes"], "due": due}
+
+
+def preview_between(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    if body["end"] < body["start"]:
+        raise InvalidInput("the end comes after the start", field="end")
+    calendar = _calendar(runtime, body)
+    seconds = calendar.between(body["start"], body["end"], _pauses(body))
+    return {"start": body["start"], "end": body["end"], "working_seconds": seconds, "working_minutes": seconds / 60}

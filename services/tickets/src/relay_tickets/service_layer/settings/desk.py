@@ -1,0 +1,47 @@
+"""Use cases of the desk-wide settings, and of what the portal offers a contact."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from relay_tickets.adapters.settings_store import DESK_DEFAULTS
+from relay_tickets.service_layer.settings.transactions import changing, reading
+from relay_tickets.service_layer.unit_of_work import settings_store
+from relaykit.service import Runtime
+
+
+# -- desk settings ---------------------------------------------------------------------------------------
+def get_desk(runtime: Runtime) -> dict[str, Any]:
+    with reading(runtime) as repo:
+        return DESK_DEFAULTS | repo.desk_values()
+
+
+def update_desk(runtime: Runtime, changes: Mapping[str, Any]) -> dict[str, Any]:
+    with changing(runtime) as repo:
+        for key, value in changes.items():
+            repo.set_desk(key, value)
+        return DESK_DEFAULTS | repo.desk_values()
+
+
+# -- the portal's view -----------------------------------------------------------------------------------
+def portal_types(runtime: Runtime) -> list[dict[str, Any]]:
+    """What a contact may choose when registering a ticket: the public types in use, each
+    with the attributes shown to contacts (only those can be asked of them)."""
+    config = settings_store(runtime).current()
+    default = config.default_type().type.key
+    result = []
+    for schema in sorted(config.types.values(), key=lambda s: s.type.position):
+        t = schema.type
+        if not t.active or t.internal:
+            continue
+        attributes = [a for a in schema.attributes if a.active and a.visible_to_contacts]
+        result.append(
+            {
+                "key": t.key,
+                "name": t.name,
+                "is_default": t.key == default,
+                "attributes": sorted(attributes, key=lambda a: a.position),
+            }
+        )
+    return result
