@@ -80,6 +80,34 @@ def parse_wrk(out: str) -> dict:
     }
 
 
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds) of a process, from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each started process and its children (gunicorn
+    workers), by PostgreSQL and by RabbitMQ."""
+    stats = {int(d): st for d in os.listdir("/proc") if d.isdigit() and (st := _stat(int(d)))}
+    children: dict[int, list[int]] = {}
+    for pid, (_, ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, ("", 0, 0.0))[2] + sum(tree(c) for c in children.get(pid, []))
+
+    parts = {name: tree(pid) for name, pid in roots.items()}
+    parts["postgresql"] = sum(cpu for name, _, cpu in stats.values() if name.startswith("postgres"))
+    parts["rabbitmq"] = sum(cpu for name, _, cpu in stats.values() if name.startswith(("beam", "erl_child")))
+    return parts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=20)
@@ -108,10 +136,12 @@ def main() -> int:
     logs = Path("bench/out")
     logs.mkdir(parents=True, exist_ok=True)
     procs: list[subprocess.Popen] = []
+    roots: dict[str, int] = {}
 
     def start(name: str, *cmd: str, extra_env: dict | None = None) -> None:
         log = (logs / f"create-{name}.log").open("w")
         procs.append(subprocess.Popen([*relay, *cmd], env=env | (extra_env or {}), stdout=log, stderr=log))
+        roots[name] = procs[-1].pid
 
     try:
         subprocess.run([*relay, "migrate", *SERVICES], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -154,6 +184,10 @@ def main() -> int:
             f.write(LUA.replace('wrk.headers["Authorization"] = "Bearer %s"', 'wrk.headers["%s"] = "%s"') % auth_header)
         # Warm-up, then the measured run.
         subprocess.run(["wrk", "-t2", "-c8", "-d3s", "-s", f.name, url], capture_output=True, check=True)
+        tickets_db = create_engine(env["DATABASE_URL"].replace("{service}", "tickets"))
+        with tickets_db.connect() as c:
+            before = c.execute(text("SELECT count(*) FROM tickets")).scalar()
+        cpu_before = cpu_by_part(roots)
         wrk = subprocess.run(
             ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", f.name, url],
             capture_output=True,
@@ -163,7 +197,6 @@ def main() -> int:
         stopped = time.time()
         result = parse_wrk(wrk)
 
-        tickets_db = create_engine(env["DATABASE_URL"].replace("{service}", "tickets"))
         sla_db = create_engine(env["DATABASE_URL"].replace("{service}", "sla"))
         with tickets_db.connect() as c:
             created = c.execute(text("SELECT count(*) FROM tickets")).scalar()
@@ -176,6 +209,9 @@ def main() -> int:
                 break
             time.sleep(0.1)
         drain = time.time() - stopped
+        cpu_after = cpu_by_part(roots)
+        measured = max(1, created - before)
+        cpu_ms = {k: round((cpu_after[k] - cpu_before[k]) * 1000 / measured, 2) for k in cpu_after}
         tickets_db.dispose()
         sla_db.dispose()
     finally:
@@ -193,6 +229,7 @@ def main() -> int:
         admin.dispose()
 
     print(json.dumps(result | {"created": created, "delivered": delivered}, indent=2))
+    print(f"\nCPU per ticket (ms), load and drain: {json.dumps(cpu_ms)}; total {sum(cpu_ms.values()):.2f} ms")
     print(f"\n### Ticket creation through the gateway ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
     print(
         "| connections | seconds | tickets/s (wrk) | p50 ms | p90 ms | p99 ms | non-2xx | created "

@@ -2,6 +2,11 @@
 
 A message is validated against the schema named by its own `type` and
 `version`; the envelope is shared through `$ref`. Schemas are loaded once.
+
+Every message is checked twice on its way (by the outbox before commit and by the
+consumer), so the check is on the hot path: a compiled validator (jsonschema-rs,
+about 4 µs a message against 340 µs) answers valid or not, and only a message it
+refuses goes through the reference implementation to name the offending field.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -47,6 +53,7 @@ class SchemaRegistry:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._validators: dict[tuple[str, int], Draft202012Validator] = {}
+        self._compiled: dict[tuple[str, int], Any] = {}
 
     @cached_property
     def documents(self) -> dict[Path, dict[str, Any]]:
@@ -95,6 +102,20 @@ class SchemaRegistry:
             self._validators[key] = v
         return v
 
+    @cached_property
+    def _compiled_resources(self) -> Any:
+        return jsonschema_rs.Registry([(doc["$id"], doc) for doc in self.documents.values()])
+
+    def compiled(self, type_: str, version: int) -> Any:
+        key = (type_, version)
+        v = self._compiled.get(key)
+        if v is None:
+            v = jsonschema_rs.validator_for(
+                self.schema(type_, version).schema, registry=self._compiled_resources, validate_formats=True
+            )
+            self._compiled[key] = v
+        return v
+
     def validate(self, message: Any) -> None:
         """Raise ContractError naming the first offending field, or return None."""
         if not isinstance(message, dict):
@@ -102,10 +123,24 @@ class SchemaRegistry:
         type_, version = message.get("type"), message.get("version")
         if not isinstance(type_, str) or not isinstance(version, int) or isinstance(version, bool):
             raise ContractError("type (string) and version (integer) are required", "type")
+        compiled = self.compiled(type_, version)
+        try:
+            if compiled.is_valid(message):
+                return
+        except (ValueError, TypeError):
+            # Values it cannot read (str subclasses such as SQLAlchemy's quoted_name as
+            # keys, say) are left to the reference implementation alone.
+            compiled = None
+        # Refused: the reference implementation says where. Should it find nothing (the
+        # two disagree on some format), the stricter answer still stands.
         error = best_match(self.validator(type_, version).iter_errors(message))
         if error is not None:
             path = "/".join(str(p) for p in error.absolute_path)
             raise ContractError(error.message, path)
+        if compiled is None:
+            return
+        compiled_error = next(iter(compiled.iter_errors(message)))
+        raise ContractError(compiled_error.message, "/".join(str(p) for p in compiled_error.instance_path))
 
     def types(self) -> set[tuple[str, int]]:
         return set(self.messages)

@@ -53,6 +53,32 @@ def test_validation_errors_name_the_field():
         registry().validate(example | {"type": "ticket.vanished"})
 
 
+@pytest.mark.parametrize("message", MESSAGES, ids=lambda m: f"{m.type}.v{m.version}")
+def test_the_compiled_and_the_reference_validator_agree(message):
+    """The compiled validator decides; the reference one only explains. They must agree
+    on each example and on each example with a required field taken away."""
+    reference = registry().validator(message.type, message.version)
+    compiled = registry().compiled(message.type, message.version)
+    for example in message.schema["examples"]:
+        assert compiled.is_valid(example) and reference.is_valid(example)
+        for field in ("data", "correlation_id", "occurred_at", "sequence"):
+            broken = {k: v for k, v in example.items() if k != field}
+            assert not compiled.is_valid(broken) and not reference.is_valid(broken)
+
+
+def test_a_refusal_the_reference_cannot_explain_still_stands(monkeypatch):
+    import importlib
+
+    module = importlib.import_module("relay_contracts.registry")
+
+    example = copy.deepcopy(registry().schema("ticket.created", 1).schema["examples"][0])
+    example["data"]["ticket"]["number"] = "seven"
+    monkeypatch.setattr(module, "best_match", lambda errors: None)
+    with pytest.raises(ContractError) as e:
+        registry().validate(example)
+    assert e.value.path == "data/ticket/number"
+
+
 def test_every_channel_has_a_schema_a_producer_and_a_consumer_and_every_schema_a_channel():
     channels = catalog().channels()
     types = {t for t, _ in registry().types()}
@@ -143,3 +169,16 @@ def _changed(**edits):
 )
 def test_compatibility_rules(new, breaking):
     assert bool(breaking_changes(BASE, new)) is breaking
+
+
+def test_values_the_compiled_validator_cannot_read_are_checked_by_the_reference_one():
+    class Key(str):
+        pass
+
+    example = copy.deepcopy(registry().schema("ticket.created", 1).schema["examples"][0])
+    example["data"] = {Key(k): v for k, v in example["data"].items()}
+    registry().validate(example)
+    example["data"]["ticket"]["number"] = "seven"
+    with pytest.raises(ContractError) as e:
+        registry().validate(example)
+    assert e.value.path == "data/ticket/number"

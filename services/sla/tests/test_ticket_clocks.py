@@ -146,3 +146,30 @@ CRITICAL_RULE = {
     "reaction_minutes": 30,
     "resolution_minutes": 4 * 60,
 }
+
+
+def test_an_update_of_fields_no_clock_depends_on_is_passed_over_without_reading_anything():
+    from relay_sla.entrypoints.consumers import ticket_changed
+    from relaykit.bus import Message
+
+    ticket = new_ticket(7, at(23, 9))
+    echo = ticket_event(
+        "ticket.updated",
+        ticket,
+        sequence=2,
+        occurred_at=at(23, 9, 1),
+        changes={
+            "planned_reaction_at": {"before": None, "after": at(23, 13).isoformat()},
+            "sla_rule": {"before": None, "after": "Default"},
+            "subject": {"before": "a", "after": "b"},
+        },
+    )
+    ticket_changed(None, None, Message.from_dict(echo))  # neither runtime nor session is touched
+
+    echo["data"]["changes"]["priority"] = {"before": "normal", "after": "high"}
+    try:
+        ticket_changed(None, None, Message.from_dict(echo))
+    except AttributeError:
+        pass  # it went on to the clocks (and needed the runtime this test did not give)
+    else:
+        raise AssertionError("a priority change must reach the clocks")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +31,16 @@ class Message:
     data: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: `data` is the caller's own dict, serialised straight away;
+        # dataclasses.asdict would deep-copy it (a third of a ticket's creation cost).
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Message:
         return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+
+
+_FIELDS = tuple(f.name for f in fields(Message))
 
 
 def utcnow() -> datetime:

@@ -21,7 +21,16 @@ def ticket_created(runtime: Runtime, session: Session, message: Message) -> None
     clocks.register(runtime, session, message.data["ticket"], runtime.clock.now())
 
 
+# The snapshot fields a clock depends on. A ticket.updated touching none of them (most
+# often the planned times this service itself just sent) cannot move a clock.
+CLOCK_FIELDS = frozenset(
+    {"type", "priority", "company_id", "client_category_id", "status", "status_kind", "sla_paused", "first_reaction_at"}
+)
+
+
 def ticket_changed(runtime: Runtime, session: Session, message: Message) -> None:
+    if message.type == "ticket.updated" and CLOCK_FIELDS.isdisjoint(message.data["changes"]):
+        return
     at = datetime.fromisoformat(message.occurred_at)
     clocks.observe(runtime, session, message.data["ticket"], at, runtime.clock.now())
 

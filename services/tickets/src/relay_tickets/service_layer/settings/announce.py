@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 def catalogue(session: Session) -> dict[str, Any]:
     def rows(table, *cols, order):
-        return [dict(r._mapping) for r in session.execute(select(*(table.c[c] for c in cols)).order_by(*order))]
+        result = session.execute(select(*(table.c[c] for c in cols)).order_by(*order))
+        return [{str(k): v for k, v in r._mapping.items()} for r in result]
 
     return {
         "types": rows(ticket_types, "key", "name", "internal", "active", order=[ticket_types.c.position]),
