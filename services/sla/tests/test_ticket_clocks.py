@@ -173,3 +173,37 @@ def test_an_update_of_fields_no_clock_depends_on_is_passed_over_without_reading_
         pass  # it went on to the clocks (and needed the runtime this test did not give)
     else:
         raise AssertionError("a priority change must reach the clocks")
+
+
+def test_a_holiday_added_to_the_calendar_moves_the_open_tickets_deadlines(consuming, api):
+    from relay_sla.service_layer.recompute import CalendarFollower
+
+    open_ticket = new_ticket(8, at(23, 9))
+    publish(consuming, ticket_event("ticket.created", open_ticket, sequence=1, occurred_at=at(23, 9)))
+    assert planned(consuming, open_ticket["id"], 1)["resolution_due_at"] == at(24, 18).isoformat()
+    resolved = new_ticket(9, at(23, 9))
+    publish(consuming, ticket_event("ticket.created", resolved, sequence=1, occurred_at=at(23, 9)))
+    planned(consuming, resolved["id"], 1)
+    publish(consuming, status(resolved, "resolved", at(23, 10), 2, kind="closed"))
+    wait_for(lambda: api.get(f"/tickets/{resolved['id']}", headers=SPECIALIST).get_json()["state"] == "stopped")
+    follower = CalendarFollower(consuming)
+    assert follower.tick() == 0  # nothing was edited
+
+    definition = api.get("/calendars/1", headers=SPECIALIST).get_json()["definition"]
+    definition["exceptions"] = [{"date": "2026-11-24", "name": "Founders' day"}]
+    assert api.patch("/calendars/1", json={"definition": definition}, headers=ADMIN).status_code == 200
+
+    assert follower.tick() == 1  # the open ticket; the resolved one has nothing left to fall due
+    command = planned(consuming, open_ticket["id"], 2)
+    # 9 working hours on Monday, Tuesday off, the other 9 on Wednesday.
+    assert command["resolution_due_at"] == at(25, 18).isoformat()
+    assert command["reaction_due_at"] == at(23, 13).isoformat()
+    state = api.get(f"/tickets/{open_ticket['id']}", headers=SPECIALIST).get_json()
+    assert state["resolution"]["due_at"] == at(25, 18).isoformat()
+    assert follower.tick() == 0  # done, and nothing doubles
+    assert len(sent(consuming, "tickets.set_planned_times", resolved["id"])) == 1
+
+    # A change that moves nothing (the name) is followed without telling anyone.
+    assert api.patch("/calendars/1", json={"name": "Office hours"}, headers=ADMIN).status_code == 200
+    assert follower.tick() == 1
+    assert len(sent(consuming, "tickets.set_planned_times", open_ticket["id"])) == 2

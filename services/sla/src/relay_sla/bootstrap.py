@@ -22,8 +22,9 @@ def _consumers(runtime: Runtime):
 
 def _background(runtime: Runtime):
     from relay_sla.service_layer.firing import SlaClock
+    from relay_sla.service_layer.recompute import CalendarFollower
 
-    return [SlaClock(runtime)]
+    return [SlaClock(runtime), CalendarFollower(runtime)]
 
 
 def _demo(runtime: Runtime) -> None:

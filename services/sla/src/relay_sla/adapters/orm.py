@@ -7,7 +7,7 @@ from it, kept as columns so the clock can find the next due moment by an index.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, text
 
 from relaykit.db_types import UtcDateTime
 
@@ -73,6 +73,9 @@ tickets = Table(
     Column("rule_id", Integer, nullable=True),
     Column("rule_name", String(120), nullable=True),
     Column("calendar_id", Integer, nullable=True),
+    # The calendar's version the deadlines were computed with: an edited calendar
+    # (a holiday added, hours changed) moves the open tickets' deadlines on.
+    Column("calendar_version", Integer, nullable=False, server_default=text("0")),
     Column("reaction_due_at", UtcDateTime, nullable=True),
     Column("resolution_due_at", UtcDateTime, nullable=True),
     Column("reaction_met_at", UtcDateTime, nullable=True),
@@ -81,6 +84,7 @@ tickets = Table(
     # Sequence of the SLA's own messages about this ticket.
     Column("version", Integer, nullable=False, default=1),
     Index("ix_sla_tickets_next_fire_at", "next_fire_at"),
+    Index("ix_sla_tickets_calendar", "calendar_id", "calendar_version"),
 )
 
 timeline = Table(

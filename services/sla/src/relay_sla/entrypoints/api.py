@@ -46,7 +46,7 @@ def _calendar_routes(app: Flask, runtime: Runtime) -> None:
         create=Op("Add a service calendar", partial(admin.create_calendar, runtime), errors=[409]),
         get=Op("Read a service calendar", partial(admin.get_calendar, runtime), errors=[404]),
         update=Op(
-            "Change a calendar (applies to deadlines computed from now on)",
+            "Change a calendar (the open tickets' deadlines follow within seconds)",
             partial(admin.update_calendar, runtime),
             errors=[404, 409],
         ),

@@ -30,6 +30,9 @@ class Book:
         self._rules_read_at = 0.0
 
     def calendar(self, session: Session, calendar_id: int) -> WorkingCalendar:
+        return self.calendar_and_version(session, calendar_id)[1]
+
+    def calendar_and_version(self, session: Session, calendar_id: int) -> tuple[int, WorkingCalendar]:
         row = session.execute(
             select(calendars.c.version, calendars.c.definition).where(calendars.c.id == calendar_id)
         ).first()
@@ -38,10 +41,10 @@ class Book:
         with self._lock:
             cached = self._calendars.get(calendar_id)
             if cached and cached[0] == row.version:
-                return cached[1]
-        compiled = WorkingCalendar(parse_calendar(row.definition))
+                return cached
+        compiled = (row.version, WorkingCalendar(parse_calendar(row.definition)))
         with self._lock:
-            self._calendars[calendar_id] = (row.version, compiled)
+            self._calendars[calendar_id] = compiled
         return compiled
 
     def is_working(self, session: Session):

@@ -110,7 +110,7 @@ def register(runtime: Runtime, session: Session, doc: dict[str, Any], now: datet
     if inserted is None:
         return False  # a replayed copy, or a later event of this ticket got here first
     append_entries(session, snap.id, entries, now)
-    _tell_tickets(runtime, session, snap.id, row, version=1, before=None)
+    tell_tickets(runtime, session, snap.id, row, version=1, before=None)
     return True
 
 
@@ -144,11 +144,11 @@ def observe(runtime: Runtime, session: Session, doc: dict[str, Any], at: datetim
     row = _row(runtime, session, snap, clocks)
     version = current.version + 1
     session.execute(update(tickets).where(tickets.c.ticket_id == snap.id).values(**row, version=version))
-    _tell_tickets(runtime, session, snap.id, row, version=version, before=current)
+    tell_tickets(runtime, session, snap.id, row, version=version, before=current)
 
 
 def _row(runtime: Runtime, session: Session, snap: Snapshot, clocks: Clocks) -> dict[str, Any]:
-    calendar = book(runtime).calendar(session, clocks.targets.calendar_id)
+    calendar_version, calendar = book(runtime).calendar_and_version(session, clocks.targets.calendar_id)
     pending = clocks.pending(calendar)
     return {
         "ticket_id": snap.id,
@@ -163,6 +163,7 @@ def _row(runtime: Runtime, session: Session, snap: Snapshot, clocks: Clocks) -> 
         "rule_id": clocks.targets.rule_id,
         "rule_name": clocks.targets.rule_name,
         "calendar_id": clocks.targets.calendar_id,
+        "calendar_version": calendar_version,
         "reaction_due_at": clocks.due_at(calendar, REACTION),
         "resolution_due_at": clocks.due_at(calendar, RESOLUTION),
         "reaction_met_at": clocks.reaction_met_at,
@@ -171,7 +172,7 @@ def _row(runtime: Runtime, session: Session, snap: Snapshot, clocks: Clocks) -> 
     }
 
 
-def _tell_tickets(runtime: Runtime, session: Session, ticket_id: str, row: dict, *, version: int, before) -> None:
+def tell_tickets(runtime: Runtime, session: Session, ticket_id: str, row: dict, *, version: int, before) -> None:
     """Send the deadlines as the ticket's planned times when they moved. A paused or
     resolved clock has no deadline: the ticket keeps the last one until it runs again."""
     reaction = row["reaction_due_at"] or (before.reaction_due_at if before else None)
