@@ -71,3 +71,35 @@ def test_replicas_ticking_together_fire_each_warning_once(harness, pg_url):
     everything = fired(rt)
     assert len(everything) == 300 * 4
     assert len(set(everything)) == len(everything)
+
+
+def test_replicas_following_an_edited_calendar_recompute_each_ticket_once(harness, pg_url):
+    from sqlalchemy import select, update
+
+    from relay_sla.adapters.orm import calendars, tickets
+    from relay_sla.service_layer.recompute import CalendarFollower
+
+    rt = harness.runtime(spec, database_url=pg_url)
+    register_many(rt, 300)
+    with rt.db.sessions() as s:
+        definition = dict(s.scalar(select(calendars.c.definition).where(calendars.c.id == 1)))
+        definition["exceptions"] = [{"date": "2026-11-24", "name": "Founders' day"}]
+        s.execute(update(calendars).where(calendars.c.id == 1).values(definition=definition, version=2))
+        s.commit()
+    replicas = [CalendarFollower(harness.runtime(spec, database_url=pg_url, migrate=False), batch=40) for _ in range(3)]
+
+    def drain(follower: CalendarFollower) -> None:
+        while follower.tick():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(f,)) for f in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    commands = sent(rt, "tickets.set_planned_times")
+    moved = commands[300:]
+    assert len(moved) == 300 and len({c["ticket_id"] for c in moved}) == 300  # each once
+    assert all(c["resolution_due_at"] > "2026-11-25" for c in moved)  # past the day off
+    with rt.db.sessions() as s:
+        assert set(s.scalars(select(tickets.c.calendar_version))) == {2}
