@@ -33,15 +33,18 @@ class Book:
         return self.calendar_and_version(session, calendar_id)[1]
 
     def calendar_and_version(self, session: Session, calendar_id: int) -> tuple[int, WorkingCalendar]:
-        row = session.execute(
-            select(calendars.c.version, calendars.c.definition).where(calendars.c.id == calendar_id)
-        ).first()
-        if row is None:
+        # The version alone decides whether the compiled calendar is still good: the
+        # definition (holidays and all) is only read and parsed when it moved.
+        version = session.scalar(select(calendars.c.version).where(calendars.c.id == calendar_id))
+        if version is None:
             raise NotFound(f"there is no calendar {calendar_id}", field="calendar_id")
         with self._lock:
             cached = self._calendars.get(calendar_id)
-            if cached and cached[0] == row.version:
+            if cached and cached[0] == version:
                 return cached
+        row = session.execute(
+            select(calendars.c.version, calendars.c.definition).where(calendars.c.id == calendar_id)
+        ).one()
         compiled = (row.version, WorkingCalendar(parse_calendar(row.definition)))
         with self._lock:
             self._calendars[calendar_id] = compiled
