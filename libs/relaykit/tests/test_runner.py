@@ -61,3 +61,30 @@ def test_shutdown_keeps_to_one_deadline_and_names_what_hung(capfd):
     assert runner.shutdown(timeout=0.5) == ["svc:ignores-stop", "svc:ignores-stop"]
     assert time.monotonic() - started < 2
     assert "test_runner.py" in capfd.readouterr().err  # where they hung, for whoever reads the log
+
+
+def test_a_batch_loop_goes_on_at_once_while_batches_are_full_and_survives_a_failure():
+    from relaykit.runner import BatchLoop
+
+    class Drain(BatchLoop):
+        name = "drain"
+        interval = 30.0  # a pause would outlast the test
+        batch = 10
+
+        def __init__(self) -> None:
+            self.left = [10, 10, "boom", 3]
+            self.stop = threading.Event()
+
+        def tick(self) -> int:
+            item = self.left.pop(0)
+            if item == "boom":
+                self.interval = 0.01
+                raise RuntimeError("the database went away")
+            if not self.left:
+                self.stop.set()
+            return item
+
+    loop = Drain()
+    started = time.monotonic()
+    loop.run(loop.stop)
+    assert loop.left == [] and time.monotonic() - started < 5

@@ -14,6 +14,28 @@ from relaykit.service import Task
 log = logging.getLogger(__name__)
 
 
+class BatchLoop:
+    """A background task that works in batches: `tick()` does one and says how many
+    items it took; a full batch means more are waiting, so the next one starts at once,
+    otherwise after `interval` seconds. A failed batch is logged and tried again."""
+
+    name = "batch-loop"
+    interval: float = 1.0
+    batch: int = 500
+
+    def tick(self) -> int:
+        raise NotImplementedError
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                if self.tick() >= self.batch:
+                    continue
+            except Exception:
+                log.exception("background batch failed; retrying", extra={"task": self.name})
+            stop.wait(self.interval)
+
+
 class TaskRunner:
     def __init__(self) -> None:
         self.stop = threading.Event()

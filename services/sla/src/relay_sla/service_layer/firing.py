@@ -10,8 +10,6 @@ SKIP LOCKED on PostgreSQL.
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import datetime
 
 from prometheus_client import Counter, Histogram
@@ -21,9 +19,8 @@ from relay_sla.adapters.orm import tickets
 from relay_sla.domain.clocks import Clocks, Entry, Firing
 from relay_sla.service_layer.book import book
 from relay_sla.service_layer.clocks import append_many, timelines_of
+from relaykit.runner import BatchLoop
 from relaykit.service import Runtime
-
-log = logging.getLogger(__name__)
 
 FIRED = Counter("relay_sla_fired_total", "Warnings and breaches fired", ["kind", "clock"])
 LATENESS = Histogram(
@@ -33,22 +30,13 @@ LATENESS = Histogram(
 )
 
 
-class SlaClock:
+class SlaClock(BatchLoop):
     name = "sla-clock"
 
     def __init__(self, runtime: Runtime, interval: float = 0.2, batch: int = 500) -> None:
         self.runtime = runtime
         self.interval = interval
         self.batch = batch
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                if self.tick() >= self.batch:
-                    continue  # more are due: no pause
-            except Exception:
-                log.exception("the SLA clock failed; retrying")
-            stop.wait(self.interval)
 
     def tick(self, now: datetime | None = None) -> int:
         """Fire everything due by now; returns how many tickets fired something."""

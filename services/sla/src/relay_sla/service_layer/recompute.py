@@ -10,7 +10,6 @@ restart picks up where it stopped; replicas split the rows with SKIP LOCKED.
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import select, update
 
@@ -18,6 +17,7 @@ from relay_sla.adapters.orm import calendars, tickets
 from relay_sla.domain.clocks import REACTION, RESOLUTION, Clocks
 from relay_sla.service_layer.book import book
 from relay_sla.service_layer.clocks import tell_tickets, timelines_of
+from relaykit.runner import BatchLoop
 from relaykit.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -25,22 +25,13 @@ log = logging.getLogger(__name__)
 _DERIVED = ("reaction_due_at", "resolution_due_at", "next_fire_at")
 
 
-class CalendarFollower:
+class CalendarFollower(BatchLoop):
     name = "sla-calendar-follower"
 
     def __init__(self, runtime: Runtime, interval: float = 1.0, batch: int = 500) -> None:
         self.runtime = runtime
         self.interval = interval
         self.batch = batch
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                if self.tick() >= self.batch:
-                    continue
-            except Exception:
-                log.exception("recomputing deadlines after a calendar change failed; retrying")
-            stop.wait(self.interval)
 
     def tick(self) -> int:
         """Bring up to one batch of tickets to their calendars' newest versions; returns
