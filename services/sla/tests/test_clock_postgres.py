@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sla_bus import new_ticket, sent
@@ -19,6 +20,20 @@ def register_many(rt, count: int) -> None:
         for n in range(1, count + 1):
             clocks.register(rt, s, new_ticket(n, START + timedelta(minutes=n % 60)), START)
         s.commit()
+
+
+def drain_together(ticks) -> None:
+    """Each replica's tick on its own thread, all at once, until none finds work."""
+
+    def drain(tick) -> None:
+        while tick():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(tick,)) for tick in ticks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
 
 
 def fired(rt) -> list[tuple[str, str, float]]:
@@ -58,16 +73,7 @@ def test_replicas_ticking_together_fire_each_warning_once(harness, pg_url):
     register_many(rt, 300)
     replicas = [SlaClock(harness.runtime(spec, database_url=pg_url, migrate=False), batch=50) for _ in range(3)]
     later = START + timedelta(days=7)
-
-    def drain(clock: SlaClock) -> None:
-        while clock.tick(later):
-            pass
-
-    threads = [threading.Thread(target=drain, args=(c,)) for c in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    drain_together([partial(c.tick, later) for c in replicas])
     everything = fired(rt)
     assert len(everything) == 300 * 4
     assert len(set(everything)) == len(everything)
@@ -87,16 +93,7 @@ def test_replicas_following_an_edited_calendar_recompute_each_ticket_once(harnes
         s.execute(update(calendars).where(calendars.c.id == 1).values(definition=definition, version=2))
         s.commit()
     replicas = [CalendarFollower(harness.runtime(spec, database_url=pg_url, migrate=False), batch=40) for _ in range(3)]
-
-    def drain(follower: CalendarFollower) -> None:
-        while follower.tick():
-            pass
-
-    threads = [threading.Thread(target=drain, args=(f,)) for f in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    drain_together([f.tick for f in replicas])
     commands = sent(rt, "tickets.set_planned_times")
     moved = commands[300:]
     assert len(moved) == 300 and len({c["ticket_id"] for c in moved}) == 300  # each once
