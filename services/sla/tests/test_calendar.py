@@ -183,7 +183,8 @@ class TestDaylightSaving:
         cal, defn = calendar(doc), parse_calendar(doc)
         spring = (berlin(2026, 3, 29), berlin(2026, 3, 29, 5))
         autumn = (berlin(2026, 10, 25), berlin(2026, 10, 25, 5))
-        # Spring: 01:30-02:00 and 03:00-04:00 exist. Autumn: 02:00-03:00 passes twice.
+        # Spring: 02:30 is read as 03:30 summer time, so the first interval runs 01:30-02:00 and
+        # 03:00-03:30, the second 03:30-04:00. Autumn: 02:00-03:00 passes twice.
         assert cal.between(*spring) == reference_between(defn, *spring) == 1.5 * HOUR
         assert cal.between(*autumn) == reference_between(defn, *autumn) == 3.5 * HOUR
 
@@ -204,6 +205,103 @@ class TestDaylightSaving:
         assert cal.add(new_york(2026, 3, 7, 22), 8 * HOUR) == datetime(2026, 3, 9, 3, tzinfo=UTC)
         assert cal.add(new_york(2026, 10, 30, 16, 30), HOUR) == new_york(2026, 10, 30, 22, 30)
         assert cal.add(new_york(2026, 11, 2, 7), 2 * HOUR) == datetime(2026, 11, 2, 15, tzinfo=UTC)
+
+
+# The night each zone's clock jumps forward (02:00 becomes 03:00) and the night it falls back,
+# with the hour that falls-back night repeats. Sydney is in the southern hemisphere: summer
+# time begins in October and ends in April.
+DST_NIGHTS = [
+    pytest.param("Europe/Berlin", date(2026, 3, 29), date(2026, 10, 25), 2, id="berlin"),
+    pytest.param("America/New_York", date(2026, 3, 8), date(2026, 11, 1), 1, id="new-york"),
+    pytest.param("Australia/Sydney", date(2026, 10, 4), date(2026, 4, 5), 2, id="sydney"),
+]
+
+
+def on_day(zone: str, day: date, *intervals: tuple[str, str]) -> CalendarDefinition:
+    return parse_calendar(
+        {"timezone": zone, "exceptions": [{"date": day.isoformat(), "intervals": [list(i) for i in intervals]}]}
+    )
+
+
+def day_span(zone: str, day: date) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    return datetime.combine(day, datetime.min.time(), tz), datetime.combine(
+        day + timedelta(days=1), datetime.min.time(), tz
+    )
+
+
+def before_the_jump(zone: str, day: date, hour: int, minute: int) -> datetime:
+    """A skipped wall time read with the offset in force before the jump (fold=0)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+@pytest.mark.parametrize(("zone", "spring", "autumn", "repeated"), DST_NIGHTS)
+class TestSkippedAndRepeatedWallTimes:
+    """A boundary inside the skipped hour is its wall time read with the offset before the jump
+    (02:30 is 03:30 summer time); an interval over the repeated hour is worked as the hour
+    really passes: twice."""
+
+    def test_an_interval_from_inside_the_skipped_hour_to_just_after_it_is_empty(self, zone, spring, autumn, repeated):
+        defn = on_day(zone, spring, ("02:30", "03:15"))
+        span = day_span(zone, spring)
+        assert WorkingCalendar(defn).between(*span) == reference_between(defn, *span) == 0
+        assert not WorkingCalendar(defn).is_working(
+            datetime.combine(spring, datetime.min.time(), ZoneInfo(zone)).replace(hour=3, minute=5)
+        )
+
+    def test_an_interval_starting_inside_the_skipped_hour_starts_an_hour_later(self, zone, spring, autumn, repeated):
+        defn = on_day(zone, spring, ("02:05", "04:00"))
+        cal, span = WorkingCalendar(defn), day_span(zone, spring)
+        assert cal.between(*span) == reference_between(defn, *span) == 55 * 60
+        starts = before_the_jump(zone, spring, 2, 5)
+        assert starts.astimezone(ZoneInfo(zone)).strftime("%H:%M") == "03:05"
+        assert cal.next_working_moment(span[0]) == starts
+        assert cal.add(span[0], 55 * 60) == reference_add(defn, span[0], 55 * 60) == starts + timedelta(minutes=55)
+
+    def test_an_interval_ending_inside_the_skipped_hour_ends_an_hour_later(self, zone, spring, autumn, repeated):
+        defn = on_day(zone, spring, ("01:00", "02:30"))
+        cal, span = WorkingCalendar(defn), day_span(zone, spring)
+        # 01:00-02:00 before the jump, then 03:00-03:30 after it.
+        assert cal.between(*span) == reference_between(defn, *span) == 90 * 60
+        ends = before_the_jump(zone, spring, 2, 30)
+        assert cal.add(span[0], 90 * 60) == reference_add(defn, span[0], 90 * 60) == ends
+        assert cal.is_working(ends - timedelta(seconds=1)) and not cal.is_working(ends)
+
+    def test_intervals_on_both_sides_of_a_skipped_boundary_count_once(self, zone, spring, autumn, repeated):
+        # 02:30-02:50 becomes 03:30-03:50 and overlaps 03:00-03:40: together 03:00-03:50.
+        defn = on_day(zone, spring, ("02:30", "02:50"), ("03:00", "03:40"))
+        span = day_span(zone, spring)
+        assert WorkingCalendar(defn).between(*span) == reference_between(defn, *span) == 50 * 60
+
+    def test_the_repeated_hour_is_worked_twice(self, zone, spring, autumn, repeated):
+        start, end = f"{repeated:02d}:30", f"{repeated + 1:02d}:15"
+        defn = on_day(zone, autumn, (start, end))
+        cal, span = WorkingCalendar(defn), day_span(zone, autumn)
+        # xx:30-xx+1:00 on both passes of the repeated hour, then xx+1:00-xx+1:15 once.
+        assert cal.between(*span) == reference_between(defn, *span) == 75 * 60
+        first_pass = datetime(autumn.year, autumn.month, autumn.day, repeated, 45, tzinfo=ZoneInfo(zone))
+        second_pass = first_pass.replace(fold=1)
+        assert cal.is_working(first_pass) and cal.is_working(second_pass)
+        # Between the passes (xx:00-xx:30 the second time) is not worked: two pieces, not one.
+        assert not cal.is_working(second_pass - timedelta(minutes=30))
+        assert cal.add(span[0], 45 * 60) == reference_add(defn, span[0], 45 * 60) == second_pass.astimezone(UTC)
+
+
+def test_a_day_the_clock_skips_is_worked_on_the_next_day() -> None:
+    # Samoa skipped 30 December 2011 (from UTC-10 to UTC+14): its wall times, read with the
+    # offset before the jump, fall on the 31st, where they count once beside the 31st's own.
+    defn = parse_calendar(
+        {
+            "timezone": "Pacific/Apia",
+            "exceptions": [
+                {"date": "2011-12-30", "intervals": [["09:00", "12:00"]]},
+                {"date": "2011-12-31", "intervals": [["11:00", "13:00"]]},
+            ],
+        }
+    )
+    span = day_span("Pacific/Apia", date(2011, 12, 29))[0], day_span("Pacific/Apia", date(2012, 1, 1))[0]
+    assert WorkingCalendar(defn).between(*span) == reference_between(defn, *span) == 4 * HOUR
+    assert WorkingCalendar(defn).next_working_moment(span[0]) == datetime(2011, 12, 30, 19, tzinfo=UTC)
 
 
 class TestAlwaysOpen:

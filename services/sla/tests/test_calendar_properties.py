@@ -36,7 +36,12 @@ DOCS = {
         "week": {day: [["08:00", "16:30"]] for day in WEEKDAYS},
         "exceptions": [
             {"date": "2026-03-27", "intervals": [["08:00", "12:00"]], "name": "shortened"},
-            {"date": "2026-03-29", "intervals": [["01:00", "04:00"], ["10:00", "12:00"]], "name": "DST Sunday"},
+            {
+                "date": "2026-03-29",
+                # Boundaries inside the skipped hour: 02:30 and 02:45 are read as 03:30 and 03:45.
+                "intervals": [["01:00", "02:30"], ["02:45", "04:00"], ["10:00", "12:00"]],
+                "name": "DST Sunday",
+            },
             {"date": "2026-10-25", "intervals": [["01:30", "02:30"], ["02:45", "03:15"]], "name": "DST Sunday"},
             {"date": "2026-10-26", "intervals": [], "name": "holiday"},
             {"date": "2026-12-24", "intervals": [["08:00", "12:00"]], "name": "Christmas Eve"},
@@ -83,7 +88,11 @@ def random_definitions(draw: st.DrawFn) -> CalendarDefinition:
     exception_days = draw(st.lists(st.sampled_from(ANCHORS).map(datetime.date), max_size=3, unique=True))
     shifted = {day + timedelta(days=draw(st.integers(-2, 2))) for day in exception_days}
     return CalendarDefinition(
-        timezone=draw(st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"])),
+        timezone=draw(
+            st.sampled_from(
+                ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata"]
+            )
+        ),
         always_open=draw(st.integers(0, 9)) == 0,
         week={weekday: draw(day_intervals()) for weekday in range(7)},
         exceptions={day: draw(day_intervals()) for day in sorted(shifted, key=date.toordinal)},

@@ -10,7 +10,12 @@ arithmetic reduces to one monotone function, cum(t) = working seconds before ins
 Daylight saving: an instant is working time when its local wall-clock time, on its local
 date, lies inside one of that date's intervals. So 09:00 stays 09:00 local all year, durations
 are real elapsed seconds between UTC instants, an hour the clock skips is not worked and an
-hour it repeats is worked as often as it really passes (a 00:00-24:00 day lasts 23 h or 25 h).
+hour it repeats is worked as often as it really passes (a 00:00-24:00 day lasts 23 h or 25 h;
+02:30-03:15 on a fall-back night in Berlin is 02:30-03:00 twice and 03:00-03:15 once, 75 min).
+An interval start or end whose wall time the clock skips is read with the offset in force
+before the jump (PEP 495 fold=0; the biz gem reads it the same way): on a spring-forward night
+in Berlin 02:30 is 03:30 summer time, so 02:30-03:15 is empty, 02:05-04:00 lasts 55 minutes and
+01:00-02:30 lasts 90 (01:00-02:00 winter time, 03:00-03:30 summer time).
 
 Conventions: a deadline that falls exactly at the end of a working interval is that moment
 (Friday 17:00, not Monday 09:00); a start outside working hours counts from the next working
@@ -317,7 +322,7 @@ def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, i
     """[lo, hi) split into (start, end, utc_offset_seconds) pieces of constant offset."""
 
     def offset(t: int) -> int:
-        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+        return _offset_at(zone, t)
 
     segments = []
     seg_start, seg_offset = lo, offset(lo)
@@ -338,24 +343,44 @@ def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, i
     return segments
 
 
+def _offset_at(zone: ZoneInfo, t: int) -> int:
+    return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+
 def _working_pieces(defn: CalendarDefinition, zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
     """Working time inside the UTC range [lo, hi) as sorted, disjoint (start, end) epoch seconds."""
     pieces: list[tuple[int, int]] = []
+    before = _offset_at(zone, lo - 1)
     for seg_lo, seg_hi, offset in _offset_segments(zone, lo, hi):
         # Within one segment local wall time is utc + offset, so each local date's intervals
-        # map to UTC by one subtraction, clipped to the segment.
-        for day in range((seg_lo + offset) // _DAY, (seg_hi + offset - 1) // _DAY + 1):
+        # map to UTC by one subtraction, clipped to the segment. After a spring-forward jump
+        # of `skipped` seconds, a boundary whose wall time the clock skipped is read with the
+        # offset before the jump (PEP 495 fold=0): 02:30 becomes 03:30.
+        # Those boundaries are the ones that land in [seg_lo - skipped, seg_lo).
+        skipped = max(0, offset - before)
+        first_day = (seg_lo + offset - skipped) // _DAY
+        for day in range(first_day, (seg_hi + offset - 1) // _DAY + 1):
             midnight = day * _DAY - offset
             for start_minute, end_minute in defn.intervals_on(date.fromordinal(_EPOCH_ORDINAL + day)):
-                start = max(seg_lo, midnight + start_minute * 60)
-                end = min(seg_hi, midnight + end_minute * 60)
-                if start >= end:
-                    continue
-                if pieces and pieces[-1][1] == start:
-                    pieces[-1] = (pieces[-1][0], end)
-                else:
+                start = midnight + start_minute * 60
+                end = midnight + end_minute * 60
+                if skipped:
+                    start += skipped if seg_lo - skipped <= start < seg_lo else 0
+                    end += skipped if seg_lo - skipped <= end < seg_lo else 0
+                start, end = max(seg_lo, start), min(seg_hi, end)
+                if start < end:
                     pieces.append((start, end))
-    return pieces
+        before = offset
+    # A boundary moved past the jump can pass the start of a later interval of the same day
+    # (02:30-02:50 becomes 03:30-03:50, beside 03:00-03:40), so pieces are sorted and merged.
+    pieces.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class _Scheduled:

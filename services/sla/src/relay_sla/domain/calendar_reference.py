@@ -1,16 +1,21 @@
 """Minute-stepping reference for calendar arithmetic: the test oracle, NOT for production.
 
-It walks real time one UTC minute at a time and asks, for each minute, whether its local
-wall-clock time (zoneinfo) lies inside that local date's working intervals. That is the
-definition `relay_sla.domain.calendar` implements with a cumulative table, written so plainly
-that it is easy to believe; it is thousands of times slower. It assumes UTC offsets are whole
-minutes (true of every zone since the 1970s), so each UTC minute is one local minute.
+It walks real time one UTC minute at a time and asks, for each minute, whether it lies inside
+one of the working intervals of its local date (or of the date before, which a skipped day can
+push forward). Inside means: after the start and before the end, where a boundary the local
+clock shows is compared as wall-clock time (so a repeated hour is worked twice) and a boundary
+the clock skips is compared as the instant its wall time names with the offset in force before
+the jump (zoneinfo's fold=0: 02:30 on a spring-forward night in Berlin is 03:30 summer time).
+That is the definition `relay_sla.domain.calendar` implements with a cumulative table, written
+so plainly that it is easy to believe; it is thousands of times slower. It assumes UTC offsets
+are whole minutes (true of every zone since the 1970s), so each UTC minute is one local minute.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from relay_sla.domain.calendar import CalendarDefinition
@@ -19,12 +24,32 @@ _MINUTE = timedelta(minutes=1)
 _HORIZON_MINUTES = 10 * 366 * 24 * 60
 
 
+@cache
+def _skipped_instant(zone: ZoneInfo, day: date, minute_of_day: int) -> datetime | None:
+    """None when the wall time `minute_of_day` on `day` is shown by the local clock, else the
+    instant it names with the offset before the jump (fold=0)."""
+    wall = datetime.combine(day, time()) + timedelta(minutes=minute_of_day)
+    named = wall.replace(tzinfo=zone)
+    if named.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        return None
+    return named.astimezone(UTC)
+
+
 def _is_working_minute(defn: CalendarDefinition, zone: ZoneInfo, minute: datetime) -> bool:
     if defn.always_open:
         return True
     local = minute.astimezone(zone)
-    of_day = local.hour * 60 + local.minute
-    return any(start <= of_day < end for start, end in defn.intervals_on(local.date()))
+    for days_before in (0, 1):
+        day = local.date() - timedelta(days=days_before)
+        # The minute's wall time counted from that date's midnight.
+        of_day = days_before * 1440 + local.hour * 60 + local.minute
+        for start, end in defn.intervals_on(day):
+            skipped_start, skipped_end = _skipped_instant(zone, day, start), _skipped_instant(zone, day, end)
+            after_start = start <= of_day if skipped_start is None else skipped_start <= minute
+            before_end = of_day < end if skipped_end is None else minute < skipped_end
+            if after_start and before_end:
+                return True
+    return False
 
 
 def _minutes_from(moment: datetime) -> Iterator[datetime]:
