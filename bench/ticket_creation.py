@@ -1,10 +1,11 @@
 """Benchmark: ticket creation through the gateway, each ticket's event delivered.
 
 Starts Relay distributed on PostgreSQL and RabbitMQ, as `make up` does (gateway,
-tickets-api, tickets-worker, sla-worker, each its own process), creates an API
-token, and drives POST /api/tickets/tickets with wrk for a while. Then it waits
-until the SLA service has recorded every ticket that was created (the event went
-outbox -> relay -> RabbitMQ -> consumer) and reports:
+gateway-worker, tickets-api, tickets-worker, sla-worker, each its own process),
+creates an employee and an API token acting for them, and drives POST
+/api/tickets/tickets with wrk for a while. Then it waits until the SLA service
+has recorded every ticket that was created (the event went outbox -> relay ->
+RabbitMQ -> consumer) and reports:
 
 - creation throughput (tickets/s, as wrk measured it, and tickets actually in the database),
 - request latency (wrk's percentiles),
@@ -46,6 +47,23 @@ request = function()
   return wrk.format(nil, nil, nil, '{"subject": "Printer on floor ' .. counter .. ' jams", "description": "Bench"}')
 end
 """
+
+
+def create_token(relay: list[str], env: dict[str, str], employee_id: str, timeout: float = 60) -> str:
+    """A specialist token for the employee, once the gateway's directory copy has them."""
+    deadline = time.time() + timeout
+    while True:
+        done = subprocess.run(
+            [*relay, "token", "create", "--name", "bench", "--role", "specialist", "--subject", employee_id],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0:
+            return re.search(r"token:\s+(\S+)", done.stdout).group(1)
+        if time.time() > deadline:
+            raise RuntimeError(f"no token for the bench employee: {done.stderr or done.stdout}")
+        time.sleep(0.5)
 
 
 def wait_ready(url: str, timeout: float = 60) -> None:
@@ -149,6 +167,8 @@ def main() -> int:
         start("tickets-api", "run", "--target", "tickets-api", "--port", str(api_port), "--no-migrate")
         start("tickets-worker", "run", "--target", "tickets-worker", "--port", str(args.port + 2), "--no-migrate")
         start("sla-worker", "run", "--target", "sla-worker", "--port", str(args.port + 3), "--no-migrate")
+        # The gateway's copy of the directory: the bench token acts for a real employee.
+        start("gateway-worker", "run", "--target", "gateway-worker", "--port", str(args.port + 4), "--no-migrate")
         start(
             "gateway",
             "run",
@@ -160,23 +180,24 @@ def main() -> int:
             "--no-demo",
             extra_env={"RELAY_UPSTREAM_TICKETS": f"http://127.0.0.1:{api_port}"},
         )
-        for port in (gw_port, api_port, args.port + 2, args.port + 3):
+        for port in (gw_port, api_port, args.port + 2, args.port + 3, args.port + 4):
             wait_ready(f"http://127.0.0.1:{port}/readyz")
-        out = subprocess.run(
-            [*relay, "token", "create", "--name", "bench", "--role", "specialist"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        token = re.search(r"token:\s+(\S+)", out).group(1)
+        from relaykit.identity import Identity, sign
+
+        employee = requests.post(
+            f"http://127.0.0.1:{api_port}/employees",
+            json={"name": "Bench Specialist", "email": f"bench-{run}@relay.example", "role": "specialist"},
+            headers={"X-Relay-Identity": sign(Identity("bench-setup", "administrator"), env["RELAY_IDENTITY_SECRET"])},
+            timeout=10,
+        )
+        employee.raise_for_status()
+        employee_id = employee.json()["id"]
+        token = create_token(relay, env, employee_id)
         url = f"http://127.0.0.1:{gw_port}/api/tickets/tickets"
         auth_header = ("Authorization", f"Bearer {token}")
         if args.direct:
-            from relaykit.identity import Identity, sign
-
             url = f"http://127.0.0.1:{api_port}/tickets"
-            who = Identity("bench", "specialist", channel="api")
+            who = Identity(employee_id, "specialist", channel="api")
             auth_header = ("X-Relay-Identity", sign(who, env["RELAY_IDENTITY_SECRET"], ttl=3600))
         r = requests.post(url, json={"subject": "warm-up"}, headers=dict([auth_header]), timeout=10)
         r.raise_for_status()

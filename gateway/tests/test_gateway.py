@@ -3,39 +3,21 @@
 import json
 import socket
 
-import pytest
 from sqlalchemy import select
 
 from relay_gateway.bootstrap import spec as gateway_spec
 from relay_gateway.tokens import CACHE_SECONDS, api_tokens
-from relay_tickets.bootstrap import spec as tickets_spec
 from relaykit.kit_schema import outbox
 from relaykit.serving import background_server
 
-
-@pytest.fixture
-def tickets(harness, bus_namespace):
-    return harness.runtime(tickets_spec, namespace=bus_namespace)
+# The fixtures (tickets, gateway, client, people) are in conftest.py: every token acts
+# for an employee or contact the tickets service created and the gateway's copy holds.
 
 
-def _gateway(harness, upstreams):
-    gw = harness.runtime(gateway_spec)
+def _gateway(harness, upstreams, namespace):
+    gw = harness.runtime(gateway_spec, namespace=namespace)
     gw.upstreams = upstreams
     return gw
-
-
-@pytest.fixture
-def gateway(harness, tickets):
-    return _gateway(harness, {"tickets": tickets.app})
-
-
-@pytest.fixture
-def client(gateway):
-    return gateway.app.test_client()
-
-
-def _token(gateway, role="administrator", **kw):
-    return gateway.app.extensions["relay.tokens"].create(f"{role} token", role, **kw)
 
 
 def _bearer(token):
@@ -48,55 +30,61 @@ def _problem(resp, status):
     return resp.get_json()
 
 
-def test_tokens_are_stored_only_as_hashes(gateway):
-    token, _info = _token(gateway)
+def test_tokens_are_stored_only_as_hashes(gateway, people):
+    token, _info = people.token()
     with gateway.db.sessions() as s:
         row = s.execute(select(api_tokens)).one()
     assert token.startswith("rly_") and token not in json.dumps([str(v) for v in row])
     assert row.token_hash != token and len(row.token_hash) == 64
 
 
-def test_requests_go_through_with_a_token_and_its_role(client, gateway):
-    token, _ = _token(gateway, role="specialist")
+def test_requests_go_through_with_a_token_and_its_role(client, people):
+    token, _ = people.token(role="specialist")
     r = client.post("/api/tickets/tickets", json={"subject": "Through the gateway"}, headers=_bearer(token))
     assert r.status_code == 201, r.get_data(as_text=True)
     assert r.headers["Location"] == "/api/tickets/tickets/1"
     assert client.get("/api/tickets/tickets/1", headers=_bearer(token)).get_json()["subject"] == "Through the gateway"
 
 
-def test_callers_without_a_good_token_are_refused(client, gateway):
+def test_callers_without_a_good_token_are_refused(client, gateway, people):
     _problem(client.get("/api/tickets/tickets"), 401)
     _problem(client.get("/api/tickets/tickets", headers={"Authorization": "Basic dXNlcjpwdw=="}), 401)
     _problem(client.get("/api/tickets/tickets", headers=_bearer("rly_not-a-token")), 401)
-    token, info = _token(gateway)
+    token, info = people.token()
     assert client.get("/api/tickets/tickets", headers=_bearer(token)).status_code == 200
     gateway.app.extensions["relay.tokens"].revoke(info.id)
     _problem(client.get("/api/tickets/tickets", headers=_bearer(token)), 401)
     assert CACHE_SECONDS <= 5
 
 
-def test_a_client_cannot_smuggle_its_own_identity_header(client, gateway, tickets):
+def test_a_client_cannot_smuggle_its_own_identity_header(client, people):
     from relaykit.testing.harness import signed
 
-    token, _ = _token(gateway, role="contact", organization="acme")
+    staff, _ = people.token(role="specialist")
+    r = client.post("/api/tickets/tickets", json={"subject": "Not theirs"}, headers=_bearer(staff))
+    assert r.status_code == 201
+    token, _ = people.token(role="contact")
     forged = signed(role="administrator")  # even correctly signed: the gateway replaces it
-    r = client.get("/api/tickets/tickets", headers=_bearer(token) | forged)
+    r = client.get("/api/tickets/employees", headers=_bearer(token) | forged)
     assert r.status_code == 403  # the service saw the contact, not the administrator
+    assert client.get("/api/tickets/tickets", headers=_bearer(token) | forged).get_json()["items"] == []
 
 
-def test_roles_are_enforced_by_the_services_behind_the_gateway(client, gateway):
-    token, _ = _token(gateway, role="contact", organization="acme")
-    _problem(client.post("/api/tickets/tickets", json={"subject": "x"}, headers=_bearer(token)), 403)
+def test_roles_are_enforced_by_the_services_behind_the_gateway(client, people):
+    token, _ = people.token(role="contact")
+    _problem(client.get("/api/tickets/employees", headers=_bearer(token)), 403)
+    priority = {"key": "x", "name": "X", "colour": "#000000"}
+    _problem(client.post("/api/tickets/settings/priorities", json=priority, headers=_bearer(token)), 403)
 
 
-def test_unknown_services_are_404(client, gateway):
-    token, _ = _token(gateway)
+def test_unknown_services_are_404(client, people):
+    token, _ = people.token()
     body = _problem(client.get("/api/nothing/here", headers=_bearer(token)), 404)
     assert body["errors"][0]["field"] == "service"
 
 
-def test_the_correlation_id_travels_from_the_caller_into_the_event(client, gateway, tickets):
-    token, _ = _token(gateway)
+def test_the_correlation_id_travels_from_the_caller_into_the_event(client, tickets, people):
+    token, _ = people.token()
     r = client.post(
         "/api/tickets/tickets",
         json={"subject": "Traced"},
@@ -104,7 +92,8 @@ def test_the_correlation_id_travels_from_the_caller_into_the_event(client, gatew
     )
     assert r.headers["X-Correlation-Id"] == "trace-77"
     with tickets.db.sessions() as s:
-        assert s.execute(select(outbox.c.correlation_id)).scalar_one() == "trace-77"
+        created = select(outbox.c.correlation_id).where(outbox.c.type == "ticket.created")
+        assert s.execute(created).scalar_one() == "trace-77"
 
 
 def test_the_merged_openapi_document_covers_every_service(client):
@@ -123,21 +112,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_forwarding_over_http_to_a_separate_service_process(harness, tickets):
+def test_forwarding_over_http_to_a_separate_service_process(harness, tickets, people, bus_namespace):
     port = _free_port()
     server = background_server(tickets.app, "127.0.0.1", port)
     try:
-        gateway = _gateway(harness, {"tickets": f"http://127.0.0.1:{port}"})
+        # Another gateway process on the same database (and so the same directory copy).
+        gateway = _gateway(harness, {"tickets": f"http://127.0.0.1:{port}"}, bus_namespace)
         client = gateway.app.test_client()
-        token, _ = _token(gateway)
+        token, _ = people.token()
         r = client.post("/api/tickets/tickets", json={"subject": "Over HTTP"}, headers=_bearer(token))
         assert r.status_code == 201 and r.headers["Location"] == "/api/tickets/tickets/1"
         _problem(client.post("/api/tickets/tickets", json={}, headers=_bearer(token)), 422)
         assert client.get("/api/openapi.json").get_json()["paths"]
     finally:
         server.shutdown()
-    down = _gateway(harness, {"tickets": f"http://127.0.0.1:{_free_port()}"})
-    token, _ = _token(down)
+    down = _gateway(harness, {"tickets": f"http://127.0.0.1:{_free_port()}"}, bus_namespace)
+    token, _ = people.token()
     _problem(down.app.test_client().get("/api/tickets/tickets", headers=_bearer(token)), 502)
 
 

@@ -140,6 +140,8 @@ def known_targets() -> dict[str, str]:
     for name, spec in discover().items():
         if spec.edge and name == "gateway":
             targets["gateway"] = name
+            if spec.consumers:  # its directory copy's consumer (relay run --target gateway-worker)
+                targets["gateway-worker"] = name
             continue
         if spec.routes is not None or spec.app_factory is not None:
             targets[f"{name}-api"] = name
@@ -191,7 +193,7 @@ def test_the_scan_of_the_code_finds_the_documented_settings():
     exact, prefixes = known_env()
     assert exact >= DOCUMENTED_ENV
     assert "RELAY_UPSTREAM_" in prefixes
-    assert set(known_targets()) >= {"gateway", "tickets-api", "tickets-worker", "sla-worker"}
+    assert set(known_targets()) >= {"gateway", "gateway-worker", "tickets-api", "tickets-worker", "sla-worker"}
 
 
 # Rendering and schemas

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from relay_gateway import openapi_merge
-from relay_gateway.tokens import TokenStore
+from relay_gateway.tokens import token_store
 from relay_gateway.upstreams import HttpUpstream, WsgiUpstream, from_environment
 from relaykit import correlation, identity
 from relaykit.app import create_app
@@ -33,7 +33,7 @@ def _upstreams(runtime: Runtime) -> dict[str, WsgiUpstream | HttpUpstream]:
 
 
 def create_gateway_app(runtime: Runtime) -> Flask:
-    tokens = TokenStore(runtime.db)
+    tokens = token_store(runtime)
     upstreams = _upstreams(runtime)
     settings = runtime.settings
 

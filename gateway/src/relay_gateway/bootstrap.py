@@ -1,14 +1,26 @@
-"""The gateway as the kit sees it: the edge service in front of all others."""
+"""The gateway as the kit sees it: the edge service in front of all others, with a
+worker that keeps its copy of the directory (who may sign in) from the tickets
+service's events."""
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
-from relay_gateway.tokens import TokenStore, metadata
+from relay_gateway import directory
+from relay_gateway.tables import metadata
+from relay_gateway.tokens import token_store
 from relaykit.demo import DEMO_ADMIN_ID
+from relaykit.errors import RelayError
 from relaykit.service import Runtime, ServiceSpec
 
+log = logging.getLogger(__name__)
+
 DEMO_TOKEN_FILE = "demo-admin-token"
+# How long the demo waits for the directory copy to hear of the demo administrator:
+# the tickets service's demo creates them moments before, and the event must travel.
+DEMO_WAIT_SECONDS = 60.0
 
 
 def _app(runtime: Runtime):
@@ -17,23 +29,48 @@ def _app(runtime: Runtime):
     return create_gateway_app(runtime)
 
 
+def _consumers(runtime: Runtime):
+    return directory.consumers(token_store(runtime).forget)
+
+
+def _demo_admin_known(runtime: Runtime, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        with runtime.db.sessions() as s:
+            admin = directory.employee(s, DEMO_ADMIN_ID)
+        if admin is not None and admin.active:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
 def _demo(runtime: Runtime) -> None:
-    """An administrator token for trying the API; its plaintext is kept in the
+    """An administrator token for trying the API, acting for the demo administrator
+    (whom the tickets service's demo directory creates); its plaintext is kept in the
     local data directory so later starts can print it again."""
     path = runtime.settings.data_dir / DEMO_TOKEN_FILE
-    store: TokenStore = runtime.app.extensions["relay.tokens"]
+    store = token_store(runtime)
+    banner = runtime.app.extensions.setdefault("relay.banner", [])
+    if not _demo_admin_known(runtime, DEMO_WAIT_SECONDS):
+        log.warning("the demo administrator is not in the gateway's directory copy; no demo token")
+        banner.append(
+            f"API token        none: the directory has no demo administrator {DEMO_ADMIN_ID} (yet); "
+            "see `relay token create --help`"
+        )
+        return
     token = path.read_text().strip() if path.exists() else ""
     try:
         if token:
             store.authenticate(token)
-    except Exception:
+    except RelayError:
         token = ""
     if not token:
         token, _ = store.create("demo administrator", "administrator", subject=DEMO_ADMIN_ID)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(token + "\n")
         path.chmod(0o600)
-    runtime.app.extensions["relay.banner"] = [
+    banner += [
         f"API token        {token}   (administrator, demo)",
         f"try              curl -H 'Authorization: Bearer {token}' {{base}}/api/tickets/tickets",
     ]
@@ -45,6 +82,7 @@ spec = ServiceSpec(
     migrations=Path(__file__).parent / "migrations" / "versions",
     metadata=metadata,
     app_factory=_app,
+    consumers=_consumers,
     demo=_demo,
     edge=True,
 )

@@ -39,7 +39,8 @@ def run(host: str = "127.0.0.1", port: int = 8080, demo: bool = True) -> None:
     for rt in [*services.values(), gateway]:
         rt.migrate()
     runner = TaskRunner()
-    for name, rt in services.items():
+    # The gateway has background work too: its consumer keeps the copy of who may sign in.
+    for name, rt in [*services.items(), (gateway.spec.name, gateway)]:
         runner.start(rt.tasks(), owner=name)
 
     from werkzeug.serving import make_server

@@ -62,6 +62,10 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
 
     print("migrating databases...", flush=True)
     subprocess.run([sys.executable, "-m", "relaykit.cli", "migrate"], env=env, check=True)
+    # Every service's demo data: the gateway's demo token acts for the tickets demo's
+    # administrator, whom the gateway learns of from the directory's events.
+    print("loading demo data...", flush=True)
+    subprocess.run([sys.executable, "-m", "relaykit.cli", "demo"], env=env, check=True)
 
     plan: list[tuple[str, list[str], int]] = []
     for i, (name, spec) in enumerate(s for s in specs.items() if not s[1].edge):
@@ -72,6 +76,13 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
         if spec.consumers or spec.publishes or spec.background:
             label = f"{name}-worker  http://127.0.0.1:{worker_port}/metrics"
             plan.append((label, _command(f"{name}-worker", worker_port), worker_port))
+    # The gateway's worker keeps its copy of who may sign in (the directory's events); it
+    # runs before the gateway opens, so the demo token works from the first request.
+    edge = next(s for s in specs.values() if s.edge)
+    if edge.consumers:
+        port = base_port + 50
+        label = f"{edge.name}-worker  http://127.0.0.1:{port}/metrics"
+        plan.append((label, _command(f"{edge.name}-worker", port), port))
     gateway = (f"gateway  http://127.0.0.1:{gateway_port}/", _command("gateway", gateway_port, "--demo"), gateway_port)
 
     procs: list[subprocess.Popen] = []
