@@ -274,6 +274,32 @@ def test_the_consumer_drops_the_token_cache_after_its_commit(gateway):
     assert calls == ["forget"]
 
 
+def test_an_upgraded_desk_the_gateway_never_heard_of_is_announced_when_the_tickets_worker_starts(
+    harness, bus_namespace
+):
+    from sqlalchemy import update
+
+    from relay_tickets.service_layer.directory_announce import AnnounceStaffAtStart
+    from relaykit.testing.harness import signed
+
+    tickets = harness.runtime(tickets_spec, namespace=bus_namespace)
+    admin = signed(role="administrator", subject="setup")
+    body = {"name": "Old Hand", "email": "old.hand@desk.example", "role": "lead_specialist"}
+    r = tickets.app.test_client().post("/employees", json=body, headers=admin)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    employee_id = r.get_json()["id"]
+    with tickets.db.session() as s:  # its event went out long ago, before the gateway had a copy
+        s.execute(update(outbox).values(published_at=datetime.now(UTC)))
+
+    gateway = harness.runtime(gateway_spec, namespace=bus_namespace)
+    harness.start(gateway)
+    relay = [t for t in tickets.tasks() if t.name == "outbox-relay"]
+    harness.start(tickets, [*relay, AnnounceStaffAtStart(tickets)])
+    wait_for(lambda: _copied(gateway, employee_id), what="the announced employee in the gateway's copy")
+    token, _ = token_store(gateway).create("old hand", "lead_specialist", subject=employee_id)
+    assert token_store(gateway).authenticate(token).name == "Old Hand"
+
+
 # -- the command line ----------------------------------------------------------------------
 @pytest.fixture
 def relay(gateway, monkeypatch):

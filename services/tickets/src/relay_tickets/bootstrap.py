@@ -33,11 +33,12 @@ def _consumers(runtime: Runtime):
 
 
 def _background(runtime: Runtime):
+    from relay_tickets.service_layer.directory_announce import AnnounceStaffAtStart
     from relay_tickets.service_layer.settings.announce import AnnounceAtStart
     from relay_tickets.service_layer.timers import TicketTimers
 
     start_mappers()
-    return [TicketTimers(runtime), AnnounceAtStart(runtime)]
+    return [TicketTimers(runtime), AnnounceAtStart(runtime), AnnounceStaffAtStart(runtime)]
 
 
 def _demo(runtime: Runtime) -> None:
