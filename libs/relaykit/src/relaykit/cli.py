@@ -6,6 +6,7 @@
   relay run --target gateway        the gateway alone
   relay up                          every target as its own process (`make up`)
   relay migrate [SERVICE...]        Alembic upgrade (creates the database if missing)
+  relay demo [SERVICE...]           load the demo data into the databases (`relay up` does)
   relay revision SERVICE -m "..."   draft a migration from the service's tables
   relay dlq list | replay           dead letters
 
