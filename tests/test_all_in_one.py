@@ -1,5 +1,6 @@
 """`make run`: one process, nothing but Python; demo data, the URLs printed, Ctrl-C stops it."""
 
+import re
 import sqlite3
 import time
 
@@ -32,7 +33,14 @@ def test_relay_run_serves_the_whole_system_and_stops_on_ctrl_c(spawn, tmp_path):
         time.sleep(0.1)
     assert number in tracked()  # the event went through the in-process bus to the SLA service
     assert requests.get(f"{base}/api/openapi.json", timeout=5).json()["paths"]
-    assert "relay_events_published_total" in requests.get(f"{base}/metrics", timeout=5).text
+    # Metrics are on the operations port the banner names, never on the public one.
+    metrics_url = re.search(r"metrics\s+(http://\S+/metrics)", out).group(1)
+    assert not metrics_url.startswith(base)
+    assert "relay_events_published_total" in requests.get(metrics_url, timeout=5).text
+    public_metrics = requests.get(f"{base}/metrics", timeout=5)
+    assert public_metrics.status_code == 404 and "relay_events" not in public_metrics.text
+    assert "/" not in public_metrics.headers["Server"]  # no software version
+    assert public_metrics.headers["X-Content-Type-Options"] == "nosniff"
 
     with sqlite3.connect(tmp_path / "var" / "tickets.db") as db:
         (announced,) = db.execute("SELECT count(*) FROM relay_outbox WHERE type = 'settings.changed'").fetchone()

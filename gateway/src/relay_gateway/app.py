@@ -1,4 +1,10 @@
-"""The gateway's Flask app: authenticate, sign the identity, forward."""
+"""The gateway's Flask app: limit, authenticate, sign the identity, forward.
+
+What reaches a service is the gateway's account of the request, never the client's:
+the client's X-Forwarded-* headers are dropped (believed only from the proxies in
+RELAY_TRUSTED_PROXIES, see relaykit.forwarded) and the gateway sets its own; a
+service's kit paths (/healthz, /readyz, /metrics, /openapi.json) are not forwarded.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,32 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 
 from relay_gateway import openapi_merge
-from relay_gateway.tokens import token_store
+from relay_gateway.limits import RateLimiter
+from relay_gateway.tokens import token_hash, token_store
 from relay_gateway.upstreams import HttpUpstream, WsgiUpstream, from_environment
 from relaykit import correlation, identity
 from relaykit.app import create_app
 from relaykit.errors import NotAuthenticated, NotFound
+from relaykit.forwarded import TrustedProxies
 from relaykit.http import current_identity, endpoint, public
 from relaykit.service import Runtime
 
 log = logging.getLogger(__name__)
 
-STRIPPED = {"authorization", "cookie", identity.HEADER.lower(), correlation.HEADER.lower(), "host"}
+STRIPPED = {
+    "authorization",
+    "cookie",
+    identity.HEADER.lower(),
+    correlation.HEADER.lower(),
+    "host",
+    "forwarded",
+    "x-real-ip",
+}
+# A service's own paths for probes, scrapers and the gateway itself: not public API.
+KIT_PATHS = frozenset({"healthz", "readyz", "metrics", "openapi.json"})
 
 
 def _upstreams(runtime: Runtime) -> dict[str, WsgiUpstream | HttpUpstream]:
@@ -36,16 +54,41 @@ def create_gateway_app(runtime: Runtime) -> Flask:
     tokens = token_store(runtime)
     upstreams = _upstreams(runtime)
     settings = runtime.settings
+    limiter = RateLimiter.from_settings(settings)
 
     def authenticate() -> identity.Identity:
+        # request.remote_addr is the client: TrustedProxies has read it off a trusted proxy's headers.
+        address = request.remote_addr or ""
+        g.relay_limited = True
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            limiter.check(address)
             raise NotAuthenticated("send `Authorization: Bearer <API token>`; create one with `relay token create`")
-        return tokens.authenticate(token.strip())
+        g.relay_allowance = limiter.check(address, token_hash(token))
+        try:
+            return tokens.authenticate(token)
+        except NotAuthenticated:
+            limiter.failed(address)
+            raise
 
     def routes(app: Flask, _rt: Runtime) -> None:
         spec_cache: dict[str, Any] = {"at": 0.0, "doc": None}
         spec_lock = threading.Lock()
+
+        @app.before_request
+        def _limit_the_rest() -> None:
+            # Public and unknown paths: authenticate() counted the others.
+            if not g.get("relay_limited"):
+                limiter.check(request.remote_addr or "")
+
+        @app.after_request
+        def _allowance(response: Response) -> Response:
+            allowance = g.get("relay_allowance")
+            if allowance is not None:
+                response.headers["RateLimit-Limit"] = str(allowance.limit)
+                response.headers["RateLimit-Remaining"] = str(allowance.remaining)
+            return response
 
         @app.get("/")
         @public
@@ -77,15 +120,35 @@ def create_gateway_app(runtime: Runtime) -> Flask:
             upstream = upstreams.get(service)
             if upstream is None:
                 raise NotFound(f"no service named {service!r}", field="service")
+            if path in KIT_PATHS:
+                raise NotFound(f"/{path} of a service is not part of the API; see /api/openapi.json", field="path")
             caller = current_identity()
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in STRIPPED}
+            headers = {
+                k: v
+                for k, v in request.headers.items()
+                if k.lower() not in STRIPPED and not k.lower().startswith("x-forwarded-")
+            }
             headers[identity.HEADER] = identity.sign(caller, settings.identity_secret, settings.identity_ttl)
             headers[correlation.HEADER] = correlation.current_or_new()
-            forwarded_for = request.headers.get("X-Forwarded-For")
-            client = request.remote_addr or ""
-            headers["X-Forwarded-For"] = f"{forwarded_for}, {client}" if forwarded_for else client
-            return upstream.forward(request.environ, "/" + path, headers)
+            # The gateway's own account of the request; services believe it because it comes signed.
+            headers["X-Forwarded-For"] = request.remote_addr or ""
+            headers["X-Forwarded-Proto"] = request.scheme
+            headers["X-Forwarded-Host"] = request.host
+            headers["X-Forwarded-Prefix"] = f"{request.script_root}/api/{service}"
+            return upstream.forward(request.environ, _raw_tail(service, path), headers)
 
-    app = create_app(runtime, routes, authenticate=authenticate)
+    app = create_app(
+        runtime, routes, authenticate=authenticate, proxy=lambda wsgi: TrustedProxies(wsgi, settings.trusted_proxies)
+    )
     app.extensions["relay.tokens"] = tokens
     return app
+
+
+def _raw_tail(service: str, path: str) -> str:
+    """The path after /api/<service> as the client sent it, in WSGI form (its bytes as
+    Latin-1 characters); routing saw it decoded as UTF-8, which a WSGI environ cannot hold."""
+    raw = request.environ.get("PATH_INFO", "")
+    prefix = f"/api/{service}/"
+    if raw.startswith(prefix):
+        return raw[len(prefix) - 1 :]
+    return ("/" + path).encode("utf-8").decode("latin-1")

@@ -8,6 +8,16 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SHARED = {"Problem"}
+# The gateway's own answer to any operation (relay_gateway.limits).
+TOO_MANY = {
+    "description": "Too many requests: a rate limit of the gateway; retry after the given seconds",
+    "headers": {
+        "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}},
+        "RateLimit-Limit": {"description": "requests the limit allows per window", "schema": {"type": "integer"}},
+        "RateLimit-Remaining": {"description": "0", "schema": {"type": "integer"}},
+    },
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 
 def _rename_refs(node: Any, service: str) -> Any:
@@ -45,6 +55,9 @@ def merge(documents: dict[str, dict[str, Any]], title: str = "Relay API") -> dic
     for service, doc in sorted(documents.items()):
         doc = _rename_refs(doc, service)
         for path, ops in doc.get("paths", {}).items():
+            for op in ops.values():
+                if isinstance(op, dict) and "responses" in op:
+                    op["responses"].setdefault("429", TOO_MANY)
             merged["paths"][f"/api/{service}{path}"] = ops
         for name, schema in doc.get("components", {}).get("schemas", {}).items():
             key = name if name in SHARED else f"{service}.{name}"

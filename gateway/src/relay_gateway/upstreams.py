@@ -1,11 +1,18 @@
 """Where a service lives, and how a request gets there: in-process (all-in-one,
-the service's WSGI app called directly) or over HTTP (distributed)."""
+the service's WSGI app called directly) or over HTTP (distributed).
+
+Both kinds hand the service the same request: the path as the client sent it (a
+WSGI path is bytes read as Latin-1; over HTTP it is percent-encoded again), only
+the headers the gateway chose (its own X-Forwarded-*, never the client's), and
+both drop the service's Server and Date headers (the gateway's server sends its own).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from typing import Any
+from urllib.parse import quote
 
 import urllib3
 from flask import Response
@@ -24,7 +31,13 @@ HOP_BY_HOP = {
     "content-length",
     "content-encoding",
     "host",
+    "server",
+    "date",
 }
+# What stays as it is when a WSGI path or query goes back into a URL: reserved
+# characters keep their meaning; anything else (non-ASCII, blanks) is escaped.
+_PATH_SAFE = "/!$&'()*+,;=:@"
+_QUERY_SAFE = "/?!$&'()*+,;=:@%"
 
 
 class BadGateway(RelayError):
@@ -41,10 +54,13 @@ class WsgiUpstream:
         self.app = app
 
     def forward(self, environ: dict[str, Any], path: str, headers: dict[str, str]) -> Response:
+        """`path` is a WSGI path (Latin-1 characters standing for the bytes)."""
         env = dict(environ)
-        env["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/api/{self.name}"
+        # Where the service is mounted comes from X-Forwarded-Prefix, as over HTTP.
+        env["SCRIPT_NAME"] = ""
         env["PATH_INFO"] = path
-        for key in [k for k in env if k.startswith("HTTP_")]:
+        # The client's headers and what the gateway's own middleware left in its environ.
+        for key in [k for k in env if k.startswith(("HTTP_", "relay.", "werkzeug.proxy_fix"))]:
             del env[key]
         for key, value in headers.items():
             name = key.upper().replace("-", "_")
@@ -52,7 +68,10 @@ class WsgiUpstream:
                 env[name] = value
             else:
                 env["HTTP_" + name] = value
-        return Response.from_app(self.app, env)
+        response = Response.from_app(self.app, env)
+        for name in ("Server", "Date"):
+            response.headers.pop(name, None)
+        return response
 
     def get_json(self, path: str) -> Any:
         client = self.app.test_client()
@@ -70,9 +89,9 @@ class HttpUpstream:
         self.timeout = urllib3.Timeout(connect=3.0, read=timeout)
 
     def forward(self, environ: dict[str, Any], path: str, headers: dict[str, str]) -> Response:
-        query = environ.get("QUERY_STRING", "")
-        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
-        headers = dict(headers) | {"X-Forwarded-Prefix": f"/api/{self.name}"}
+        """`path` is a WSGI path (Latin-1 characters standing for the bytes)."""
+        query = quote(environ.get("QUERY_STRING", "").encode("latin-1"), safe=_QUERY_SAFE)
+        url = self.base_url + quote(path.encode("latin-1"), safe=_PATH_SAFE) + (f"?{query}" if query else "")
         length = environ.get("CONTENT_LENGTH")
         body = environ["wsgi.input"].read(int(length)) if length else None
         try:

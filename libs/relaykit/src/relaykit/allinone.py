@@ -31,7 +31,9 @@ def build(specs: dict[str, ServiceSpec] | None = None) -> tuple[dict[str, Runtim
     return services, gateway
 
 
-def run(host: str = "127.0.0.1", port: int = 8080, demo: bool = True) -> None:
+def run(
+    host: str = "127.0.0.1", port: int = 8080, demo: bool = True, metrics: tuple[str, int] = ("127.0.0.1", 0)
+) -> None:
     os.environ.setdefault("RELAY_LOG_FORMAT", "text")
     first = Settings.from_env("relay")
     logs.configure(first.log_level, first.log_format)
@@ -43,9 +45,12 @@ def run(host: str = "127.0.0.1", port: int = 8080, demo: bool = True) -> None:
     for name, rt in [*services.items(), (gateway.spec.name, gateway)]:
         runner.start(rt.tasks(), owner=name)
 
-    from werkzeug.serving import make_server
+    from relaykit.ops import create_ops_app
+    from relaykit.serving import background_server, public_server
 
-    server = make_server(host, port, gateway.app, threaded=True)
+    server = public_server(gateway.app, host, port)
+    # One registry holds every service's metrics; not on the public port (relaykit.ops).
+    ops = background_server(create_ops_app(gateway), *metrics)
     lines = []
     if demo:
         for rt in [*services.values(), gateway]:
@@ -57,7 +62,7 @@ def run(host: str = "127.0.0.1", port: int = 8080, demo: bool = True) -> None:
         "\nRelay is running (all-in-one: SQLite in ./var, in-process bus)\n"
         f"  gateway          {base}/\n"
         f"  API (OpenAPI)    {base}/api/openapi.json\n"
-        f"  metrics          {base}/metrics\n"
+        f"  metrics          http://{metrics[0]}:{ops.port}/metrics   (operations port, not public)\n"
         + "".join(f"  {line.format(base=base)}\n" for line in lines)
         + "Press Ctrl-C to stop.\n",
         flush=True,

@@ -1,7 +1,9 @@
 """The Flask app factory every service shares.
 
 It owns the cross-cutting parts: correlation ids, JSON problem errors, identity
-verification, request metrics, /healthz, /readyz, /metrics and /openapi.json.
+verification, which forwarded headers to believe (relaykit.forwarded), security
+headers on every answer, request metrics, /healthz, /readyz and /openapi.json.
+/metrics is not here: it is served on the operations listener (relaykit.ops).
 A service adds only its routes; each route must declare who may call it
 (`relaykit.http.endpoint(roles=...)`) or be explicitly `public`, and the app
 refuses to start otherwise.
@@ -15,27 +17,57 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from relaykit import correlation, identity, metrics
-from relaykit.errors import RelayError, Unavailable, problem_body
+from relaykit.errors import NotAuthenticated, RelayError, Unavailable, problem_body
+from relaykit.forwarded import IDENTITY_KEY, SignedForwarded, StripForwarded
 from relaykit.health import Readiness
 from relaykit.http import PUBLIC_ATTR, is_guarded, problem_response, public
 from relaykit.openapi import build_openapi
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
     from relaykit.service import Runtime
 
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[], identity.Identity | None]
+# Wraps the app's WSGI callable: decides which X-Forwarded-* headers the app sees.
+ProxyPolicy = Callable[["WSGIApplication"], "WSGIApplication"]
+
+# On every answer unless the route set its own (an attachment download sets a
+# sandboxing CSP). The API answers JSON only: nothing to load, nothing to frame.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("Referrer-Policy", "no-referrer"),
+)
+
+
+def secure(response: Response, authenticated: bool) -> Response:
+    headers = response.headers
+    for name, value in SECURITY_HEADERS:
+        headers.setdefault(name, value)
+    if authenticated:
+        # What a caller may read is never for a shared cache; send_file's own default
+        # ("no-cache") would still let one store it.
+        cache = headers.get("Cache-Control", "")
+        if "no-store" not in cache and "private" not in cache:
+            headers["Cache-Control"] = "no-store"
+    return response
 
 
 def signed_header_authenticator(secret: str) -> Authenticator:
     def authenticate() -> identity.Identity:
+        # SignedForwarded has verified the header already, before the app ran.
+        verified = request.environ.get(IDENTITY_KEY)
+        if isinstance(verified, identity.Identity):
+            return verified
+        if isinstance(verified, NotAuthenticated):
+            raise verified
         return identity.verify(request.headers.get(identity.HEADER), secret)
 
     return authenticate
@@ -49,16 +81,22 @@ def create_app(
     routes: Callable[[Flask, Runtime], None] | None = None,
     *,
     authenticate: Authenticator | None = None,
+    proxy: ProxyPolicy | None = None,
 ) -> Flask:
+    """`authenticate` replaces the signed-identity check (the gateway checks tokens);
+    `proxy` replaces the forwarded-header policy: by default a service believes them
+    on requests the gateway signed, and an app with its own `authenticate` believes none."""
     settings = runtime.settings
     service = runtime.spec.name
     app = Flask(f"relay.{service}", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["relay.runtime"] = runtime
-    # Services are reachable only through the gateway, whose X-Forwarded-* headers
-    # (prefix /api/<service>) make generated URLs right for the caller.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    # The gateway's X-Forwarded-* headers (prefix /api/<service>) make generated URLs
+    # right for the caller; anyone else's are dropped before the app sees them.
+    if proxy is None:
+        proxy = StripForwarded if authenticate else lambda wsgi: SignedForwarded(wsgi, settings.identity_secret)
+    app.wsgi_app = proxy(app.wsgi_app)
     auth = authenticate or signed_header_authenticator(settings.identity_secret)
     readiness = Readiness(runtime)
 
@@ -84,7 +122,7 @@ def create_app(
             metrics.http_request_seconds.labels(service, request.method, route, str(response.status_code)).observe(
                 time.perf_counter() - started
             )
-        return response
+        return secure(response, g.get("identity") is not None)
 
     @app.teardown_request
     def _teardown(_exc: BaseException | None) -> None:
@@ -94,7 +132,8 @@ def create_app(
 
     @app.errorhandler(RelayError)
     def _relay_error(err: RelayError):
-        return problem_response(err)
+        body, status, headers = problem_response(err)
+        return body, status, headers | getattr(err, "headers", {})
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
@@ -117,6 +156,25 @@ def create_app(
         log.exception("unhandled error", extra={"path": request.path})
         return problem_response(RelayError("an unexpected error happened; it has been logged"))
 
+    add_probes(app, service, readiness)
+
+    @app.get("/openapi.json")
+    @public
+    def openapi():
+        return jsonify(build_openapi(app, title=runtime.spec.title, service=service))
+
+    if routes is not None:
+        routes(app, runtime)
+    unguarded = [rule.rule for rule in app.url_map.iter_rules() if not is_guarded(app.view_functions[rule.endpoint])]
+    if unguarded:
+        raise RuntimeError(f"{service}: routes without a role check: {', '.join(sorted(unguarded))}")
+    return app
+
+
+def add_probes(app: Flask, service: str, readiness: Readiness) -> None:
+    """/healthz and /readyz: on the public port (probes, load balancers) and on the
+    operations listener alike."""
+
     @app.get("/healthz")
     @public
     def healthz():
@@ -131,20 +189,3 @@ def create_app(
             body = problem_body(err, correlation.current()) | {"checks": problems}
             return jsonify(body), 503, {"Content-Type": "application/problem+json"}
         return jsonify(status="ready", service=service)
-
-    @app.get("/metrics")
-    @public
-    def prometheus_metrics():
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
-
-    @app.get("/openapi.json")
-    @public
-    def openapi():
-        return jsonify(build_openapi(app, title=runtime.spec.title, service=service))
-
-    if routes is not None:
-        routes(app, runtime)
-    unguarded = [rule.rule for rule in app.url_map.iter_rules() if not is_guarded(app.view_functions[rule.endpoint])]
-    if unguarded:
-        raise RuntimeError(f"{service}: routes without a role check: {', '.join(sorted(unguarded))}")
-    return app

@@ -50,14 +50,25 @@ def _runtime(name: str) -> Runtime:
 @click.option("--target", default="all", help="all, gateway, <service>-api or <service>-worker")
 @click.option("--host", default=lambda: os.environ.get("RELAY_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("RELAY_PORT", "8080")), show_default="8080")
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=lambda: int(os.environ.get("RELAY_METRICS_PORT", "0")),
+    show_default="RELAY_METRICS_PORT, else any free port",
+    help="the operations listener (/metrics, /healthz, /readyz) of the all-in-one process, the gateway or an API; "
+    "a worker's is --port",
+)
+@click.option("--metrics-host", default=lambda: os.environ.get("RELAY_METRICS_HOST"), help="default: --host")
 @click.option("--demo/--no-demo", default=True, help="load demo data (all-in-one)")
 @click.option("--migrate/--no-migrate", default=True, help="run migrations before starting")
-def run(target: str, host: str, port: int, demo: bool, migrate: bool) -> None:
+def run(
+    target: str, host: str, port: int, metrics_port: int, metrics_host: str | None, demo: bool, migrate: bool
+) -> None:
     """Run Relay, or one target of it."""
     if target == "all":
         from relaykit import allinone
 
-        allinone.run(host, port, demo)
+        allinone.run(host, port, demo, metrics=(metrics_host or host, metrics_port))
         return
     if target == "gateway":
         name, role = "gateway", "api"
@@ -69,19 +80,22 @@ def run(target: str, host: str, port: int, demo: bool, migrate: bool) -> None:
     if migrate:
         rt.migrate()
     if role == "api":
-        from relaykit.serving import gunicorn_serve
+        from relaykit.ops import create_ops_app
+        from relaykit.serving import OpsListener, gunicorn_serve
 
         if demo and rt.spec.demo and rt.spec.edge:
             rt.spec.demo(rt)
             for line in rt.app.extensions.get("relay.banner", []):
                 click.echo(line.format(base=f"http://{host}:{port}"))
-        gunicorn_serve(lambda: rt.app, f"{host}:{port}")
+        ops = OpsListener(metrics_host or host, metrics_port, lambda: create_ops_app(rt))
+        log.info("metrics listener", extra={"url": f"http://{ops.host}:{ops.port}/metrics"})
+        gunicorn_serve(lambda: rt.app, f"{host}:{port}", ops=ops)
     else:
         _run_worker(rt, host, port)
 
 
 def _run_worker(rt: Runtime, host: str, port: int) -> None:
-    from relaykit.app import create_app
+    from relaykit.ops import create_ops_app
     from relaykit.runner import TaskRunner
     from relaykit.serving import background_server
 
@@ -90,8 +104,8 @@ def _run_worker(rt: Runtime, host: str, port: int) -> None:
         raise click.UsageError(f"{rt.spec.name} has no background work")
     runner = TaskRunner()
     runner.start(tasks, owner=rt.spec.name)
-    # Probes and /metrics for the worker process.
-    server = background_server(create_app(rt, None), host, port)
+    # A worker has no public port: its one port is the operations listener.
+    server = background_server(create_ops_app(rt), host, port)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

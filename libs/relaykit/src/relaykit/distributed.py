@@ -67,11 +67,14 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
     print("loading demo data...", flush=True)
     subprocess.run([sys.executable, "-m", "relaykit.cli", "demo"], env=env, check=True)
 
+    # Ports: base+1.. the APIs, base+26.. their operations listeners (/metrics), base+51.. the
+    # workers (whose one port is their operations listener), base itself the gateway's.
     plan: list[tuple[str, list[str], int]] = []
     for i, (name, spec) in enumerate(s for s in specs.items() if not s[1].edge):
-        api_port, worker_port = base_port + 1 + i, base_port + 51 + i
+        api_port, api_ops_port, worker_port = base_port + 1 + i, base_port + 26 + i, base_port + 51 + i
         if spec.routes is not None:
-            plan.append((f"{name}-api  http://127.0.0.1:{api_port}", _command(f"{name}-api", api_port), api_port))
+            label = f"{name}-api  http://127.0.0.1:{api_port}  (metrics http://127.0.0.1:{api_ops_port}/metrics)"
+            plan.append((label, _command(f"{name}-api", api_port, "--metrics-port", str(api_ops_port)), api_port))
             env[f"RELAY_UPSTREAM_{name.upper().replace('-', '_')}"] = f"http://127.0.0.1:{api_port}"
         if spec.consumers or spec.publishes or spec.background:
             label = f"{name}-worker  http://127.0.0.1:{worker_port}/metrics"
@@ -83,7 +86,11 @@ def up(base_port: int = 8100, gateway_port: int = 8080) -> None:
         port = base_port + 50
         label = f"{edge.name}-worker  http://127.0.0.1:{port}/metrics"
         plan.append((label, _command(f"{edge.name}-worker", port), port))
-    gateway = (f"gateway  http://127.0.0.1:{gateway_port}/", _command("gateway", gateway_port, "--demo"), gateway_port)
+    gateway = (
+        f"gateway  http://127.0.0.1:{gateway_port}/  (metrics http://127.0.0.1:{base_port}/metrics)",
+        _command("gateway", gateway_port, "--metrics-port", str(base_port), "--demo"),
+        gateway_port,
+    )
 
     procs: list[subprocess.Popen] = []
     labels: list[str] = []

@@ -63,6 +63,16 @@ class Unavailable(RelayError):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+class TooManyRequests(RelayError):
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int, limit: int, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+        # Sent as headers with the problem (the app factory adds every error's `headers`).
+        self.headers = {"Retry-After": str(retry_after), "RateLimit-Limit": str(limit), "RateLimit-Remaining": "0"}
+
+
 def problem_body(err: RelayError, correlation_id: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://relay.dev/problems/{err.slug}",

@@ -46,3 +46,4 @@ handler_seconds = Histogram(
     ["service", "consumer", "type"],
     buckets=_LATENCY_BUCKETS,
 )
+rate_limited = Counter("relay_rate_limited_total", "Requests the gateway refused with 429, by limit", ["limit"])

@@ -1,18 +1,51 @@
 """Serving a WSGI app: gunicorn for an API process, werkzeug's threaded server
-for the all-in-one process and a worker's health/metrics port."""
+for the all-in-one process and every operations listener (relaykit.ops).
+
+No server names its version: werkzeug's handler says `relay`, gunicorn says only
+`gunicorn`, and the gateway drops the Server header of the answers it forwards.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from relaykit import logs
 
 
-def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) -> None:
+class _Handler(WSGIRequestHandler):
+    def version_string(self) -> str:
+        return "relay"
+
+
+class OpsListener:
+    """The operations port of a gunicorn process. The socket is bound before gunicorn
+    forks (a port in use stops the process at once, and port 0 is resolved once);
+    every worker then serves it from a thread, accepting on the shared socket the
+    way gunicorn's workers share the public one, so a scrape reaches a live worker."""
+
+    def __init__(self, host: str, port: int, app_loader: Callable[[], Any]) -> None:
+        self.host = host
+        self.app_loader = app_loader
+        self.sock = socket.create_server((host, port), family=_family(host), backlog=64)
+        # Several processes accept on it: the losers of a race must not block.
+        self.sock.setblocking(False)
+        self.port = self.sock.getsockname()[1]
+
+    def start(self) -> BaseWSGIServer:
+        return background_server(self.app_loader(), self.host, self.port, sock=self.sock)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None, ops: OpsListener | None = None) -> None:
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):
@@ -31,6 +64,8 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) ->
                 "logconfig_dict",
                 logs.dict_config(os.environ.get("RELAY_LOG_LEVEL", "INFO"), os.environ.get("RELAY_LOG_FORMAT", "json")),
             )
+            if ops is not None:
+                self.cfg.set("post_worker_init", lambda _worker: ops.start())
 
         def load(self):
             # After the fork, so every worker opens its own database connections.
@@ -39,7 +74,14 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None) ->
     _Server().run()
 
 
-def background_server(app: Any, host: str, port: int) -> BaseWSGIServer:
-    server = make_server(host, port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, name=f"http:{port}", daemon=True).start()
+def public_server(app: Any, host: str, port: int) -> BaseWSGIServer:
+    """werkzeug's threaded server for the all-in-one process, run by the caller."""
+    return make_server(host, port, app, threaded=True, request_handler=_Handler)
+
+
+def background_server(app: Any, host: str, port: int, *, sock: socket.socket | None = None) -> BaseWSGIServer:
+    """A threaded server on a daemon thread (port 0: any free port, see `.port`)."""
+    fd = sock.fileno() if sock is not None else None
+    server = make_server(host, port, app, threaded=True, request_handler=_Handler, fd=fd)
+    threading.Thread(target=server.serve_forever, name=f"http:{server.port}", daemon=True).start()
     return server

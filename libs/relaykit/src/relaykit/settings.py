@@ -19,6 +19,14 @@
 | `RELAY_INBOX_RETENTION_DAYS` | `30` | handled-message ids are forgotten after this; a redelivery older than that would be applied again |
 | `RELAY_RETRY_DELAYS` | `1,5,30,120` | seconds before each retry of a failed message; after the last, the dead-letter queue |
 | `RELAY_PREFETCH` | `64` | unacknowledged messages a consumer holds at once |
+| **The edge** (gateway, forwarded headers, metrics) | | |
+| `RELAY_TRUSTED_PROXIES` | empty | comma-separated addresses or CIDRs (`10.0.0.0/8`) of proxies in front of the gateway (a Kubernetes ingress) whose `X-Forwarded-For/-Proto/-Host/-Prefix` it believes; from anyone else they are dropped |
+| `RELAY_RATE_LIMIT_TOKEN` | `200/10` | requests per seconds one API token may make (`count/seconds`; `off` for none); more get 429 with `Retry-After` |
+| `RELAY_RATE_LIMIT_ADDRESS` | `600/10` | requests per seconds from one client address, whatever the token |
+| `RELAY_RATE_LIMIT_AUTH_FAILURES` | `20/60` | unknown or revoked tokens one client address may present; beyond it every request from there gets 429 until the window has passed |
+| `RELAY_REDIS_URL` | empty | `redis://host:6379/0`: rate-limit counts shared by every gateway replica (keys prefixed with `RELAY_NAMESPACE`); empty: counted in each process |
+| `RELAY_METRICS_PORT` | `0` (any free port) | the operations listener (`/metrics`, `/healthz`, `/readyz`) of the all-in-one process, the gateway and each API; never published (a worker's is its `--port`) |
+| `RELAY_METRICS_HOST` | the `--host` | the address it listens on |
 """
 
 from __future__ import annotations
@@ -60,6 +68,12 @@ class Settings:
     inbox_retention_days: float = 30.0
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
     prefetch: int = 64
+    # The edge: relaykit.forwarded, relay_gateway.limits.
+    trusted_proxies: tuple[str, ...] = ()
+    rate_limit_token: str = "200/10"
+    rate_limit_address: str = "600/10"
+    rate_limit_auth_failures: str = "20/60"
+    redis_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +98,12 @@ class Settings:
             inbox_retention_days=float(_env("RELAY_INBOX_RETENTION_DAYS", "30")),
             retry_delays=tuple(float(x) for x in _env("RELAY_RETRY_DELAYS", "1,5,30,120").split(",")),
             prefetch=int(_env("RELAY_PREFETCH", "64")),
+            # The edge.
+            trusted_proxies=tuple(p.strip() for p in _env("RELAY_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            rate_limit_token=_env("RELAY_RATE_LIMIT_TOKEN", "200/10"),
+            rate_limit_address=_env("RELAY_RATE_LIMIT_ADDRESS", "600/10"),
+            rate_limit_auth_failures=_env("RELAY_RATE_LIMIT_AUTH_FAILURES", "20/60"),
+            redis_url=_env("RELAY_REDIS_URL", ""),
             extra={k: v for k, v in os.environ.items() if k.startswith(prefix + "_")},
         )
 

@@ -6,8 +6,9 @@
   and queue prefix) on the run's vhost.
 - With CI=true a missing server fails the test with the reason; elsewhere it skips.
 
-Servers: RELAY_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
-and RELAY_TEST_AMQP_URL (default amqp://guest:guest@127.0.0.1:5672/).
+Servers: RELAY_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres),
+RELAY_TEST_AMQP_URL (default amqp://guest:guest@127.0.0.1:5672/) and RELAY_TEST_REDIS_URL
+(default redis://127.0.0.1:6379/0).
 """
 
 from __future__ import annotations
@@ -131,6 +132,28 @@ def amqp_url(amqp_vhost_url: str) -> str:
 @pytest.fixture
 def bus_namespace() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
+
+
+# -- Redis ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    url = os.environ.get("RELAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as e:
+        require("Redis", f"{url}: {type(e).__name__}: {e}")
+    return url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The test Redis. Tests on it keep apart by their key prefix: give the runtime
+    the `bus_namespace` (RELAY_NAMESPACE prefixes every key Relay writes)."""
+    return redis_server
 
 
 # -- tools ------------------------------------------------------------------------
