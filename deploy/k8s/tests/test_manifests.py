@@ -240,7 +240,9 @@ def test_every_reference_to_a_config_map_or_secret_resolves(name):
                 for kind, field in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
                     if field in src:
                         data = by_name(objs, kind, src[field]["name"]).get("data", {})
-                        assert src[field]["key"] in data, (workload["metadata"]["name"], c["name"], e["name"])
+                        # An optional key (the gateway's RELAY_REDIS_URL) may be left out.
+                        if not src[field].get("optional"):
+                            assert src[field]["key"] in data, (workload["metadata"]["name"], c["name"], e["name"])
 
 
 # Containers
@@ -294,8 +296,42 @@ def test_every_serving_container_has_liveness_and_readiness_probes(name):
                 assert port == int(option(c["args"], "--port")), f"{at}: {probe} must hit the port relay serves"
             annotations = workload["spec"]["template"]["metadata"].get("annotations", {})
             assert annotations.get("prometheus.io/scrape") == "true", at
-            assert int(annotations["prometheus.io/port"]) == int(option(c["args"], "--port")), at
+            assert int(annotations["prometheus.io/port"]) == metrics_port(c) == ports["metrics"], at
             assert annotations.get("prometheus.io/path") == "/metrics", at
+
+
+def metrics_port(container: dict[str, Any]) -> int:
+    """Where a relay container serves /metrics: a worker's one port, else --metrics-port."""
+    target = option(container["args"], "--target")
+    if target.endswith("-worker"):
+        return int(option(container["args"], "--port"))
+    return int(option(container["args"], "--metrics-port"))
+
+
+@pytest.mark.parametrize("name", ["base", *OVERLAYS])
+def test_metrics_are_scraped_on_a_port_no_service_publishes(name):
+    """/metrics names every route, its timings and the process: the public apps have
+    none, and the operations listener that has it is never behind a Service."""
+    objs = rendered(name)
+    published: list[tuple[dict[str, Any], int | str]] = []
+    for s in of_kind(objs, "Service"):
+        for port in s["spec"]["ports"]:
+            published.append((s["spec"]["selector"], port.get("targetPort", port["port"])))
+    serving = 0
+    for workload in of_kind(objs, "Deployment"):
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        for c in pod_spec(workload)["containers"]:
+            if not is_relay(c) or option(c["args"], "--target") is None:
+                continue
+            at = f"{workload['metadata']['name']}/{c['name']}"
+            ops = metrics_port(c)
+            if not option(c["args"], "--target").endswith("-worker"):
+                serving += 1
+                assert ops != int(option(c["args"], "--port")), f"{at}: metrics on the public port"
+            for selector, target in published:
+                if selects(selector, labels):
+                    assert target not in ("metrics", ops), f"{at}: a Service publishes the metrics port"
+    assert serving >= 3  # the gateway and every API
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
