@@ -60,4 +60,16 @@ def test_relay_up_runs_each_target_as_a_process_and_events_flow(spawn, distribut
     sla_metrics = re.search(r"started sla-worker\s+(\S+/metrics)", up.output()).group(1)
     metrics = requests.get(sla_metrics, timeout=5)
     assert 'relay_events_consumed_total{consumer="ticket-register"' in metrics.text
+    # The APIs' and the gateway's metrics: on their operations ports (gunicorn workers
+    # serving a socket bound before the fork), never on the public ones.
+    api_metrics = re.search(r"started tickets-api\s+\S+\s+\(metrics (\S+/metrics)\)", up.output()).group(1)
+    assert 'route="/tickets",service="tickets",status="201"' in requests.get(api_metrics, timeout=5).text
+    gateway_metrics = re.search(r"started gateway\s+\S+\s+\(metrics (\S+/metrics)\)", up.output()).group(1)
+    assert 'service="gateway"' in requests.get(gateway_metrics, timeout=5).text
+    public = requests.get(f"{gateway}/metrics", timeout=5)
+    assert public.status_code == 404 and "relay_http" not in public.text
+    assert requests.get(f"{gateway}/api/tickets/metrics", headers=auth, timeout=5).status_code == 404
+    answer = requests.get(f"{gateway}/api/tickets/tickets/{numbers[0]}", headers=auth, timeout=5)
+    assert answer.headers["Server"] == "gunicorn"  # one Server header, no version
+    assert answer.headers["X-Content-Type-Options"] == "nosniff" and answer.headers["Cache-Control"] == "no-store"
     assert up.interrupt(timeout=40) == 0
