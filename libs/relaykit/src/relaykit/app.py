@@ -26,6 +26,7 @@ from relaykit.forwarded import IDENTITY_KEY, SignedForwarded, StripForwarded
 from relaykit.health import Readiness
 from relaykit.http import PUBLIC_ATTR, is_guarded, problem_response, public
 from relaykit.openapi import build_openapi
+from relaykit.path_params import CONVERTERS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -89,6 +90,7 @@ def create_app(
     settings = runtime.settings
     service = runtime.spec.name
     app = Flask(f"relay.{service}", static_folder=None)
+    app.url_map.converters.update(CONVERTERS)  # ids no row can have answer 404, not a database error
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["relay.runtime"] = runtime

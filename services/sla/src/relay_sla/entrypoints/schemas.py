@@ -1,37 +1,85 @@
 """Request and response shapes of the SLA API (marshmallow; also the OpenAPI source).
 
-Calendar definitions and rule conditions are JSON documents checked by the domain
-(relay_sla.domain.calendar.parse_calendar, service_layer.admin), which name the
-field at fault; the schemas here check their outer shape.
+Calendar definitions are JSON documents checked by the domain
+(relay_sla.domain.calendar.parse_calendar), which names the field at fault; the schema
+here holds them to sizes. Rule conditions are loaded by the strict schema their domain
+declaration builds (relay_sla.domain.rules.CONDITIONS, relaykit.rule_conditions): an
+unknown key or a wrong shape is refused as `conditions.<key>`; the service layer then
+checks the values against the announced ticket settings.
 """
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from relay_sla.domain.calendar import MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY, MAX_NAME_LENGTH
+from relay_sla.domain.rules import CONDITIONS
+from relaykit.fields import JsonDocument
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_ZONE = {"type": "string", "maxLength": 64, "description": "IANA time zone, e.g. Europe/Berlin"}
+_HHMM = {"type": "string", "maxLength": 5, "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}
+_INTERVALS = {
+    "type": "array",
+    "maxItems": MAX_INTERVALS_PER_DAY,
+    "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": _HHMM},
+    "description": '[["09:00", "13:00"], ...]: working intervals, in order, not overlapping',
+}
+# What relay_sla.domain.calendar.parse_calendar accepts (it names the field at fault).
+CALENDAR_SHAPE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "timezone": _ZONE,
+        "always_open": {"type": "boolean", "description": "24x7"},
+        "week": {
+            "type": "object",
+            "maxProperties": 7,
+            "propertyNames": {"enum": WEEKDAYS},
+            "additionalProperties": _INTERVALS,
+        },
+        "exceptions": {
+            "type": "array",
+            "maxItems": MAX_EXCEPTIONS,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "date": {"type": "string", "format": "date", "maxLength": 10},
+                    "intervals": _INTERVALS | {"description": "none: a day off"},
+                    "name": {"type": "string", "maxLength": MAX_NAME_LENGTH},
+                },
+            },
+        },
+    },
+}
+
+
+def _calendar(**kwargs) -> JsonDocument:
+    return JsonDocument(CALENDAR_SHAPE, max_length=MAX_NAME_LENGTH, max_items=MAX_EXCEPTIONS, max_entries=7, **kwargs)
+
 
 def _name() -> fields.String:
     return fields.String(required=True, validate=validate.Length(min=1, max=120))
 
 
+# Five years of working time: further out than any deadline a desk keeps, and well inside
+# the years the calendar arithmetic covers.
+MINUTES_MAX = 60 * 24 * 366 * 5
+
+
 def _minutes() -> fields.Integer:
-    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=MINUTES_MAX))
 
 
 class CalendarCreateSchema(Schema):
     name = _name()
-    definition = fields.Dict(
-        required=True,
-        metadata={
-            "description": "timezone (IANA), always_open (24x7), week {mon: [['09:00','13:00'], ...]}, "
-            "exceptions [{date, intervals, name}] (no intervals: a day off)"
-        },
-    )
+    definition = _calendar(required=True)
 
 
 class CalendarPatchSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
-    definition = fields.Dict()
+    definition = _calendar()
 
 
 class CalendarSchema(Schema):
@@ -50,22 +98,21 @@ class CalendarListSchema(Schema):
 class HolidayImportSchema(Schema):
     country = fields.String(required=True, validate=validate.Length(min=2, max=3), metadata={"example": "DE"})
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1970, max=2100))
-    subdivision = fields.String(load_default=None, metadata={"example": "BY"})
+    subdivision = fields.String(load_default=None, validate=validate.Length(min=1, max=10), metadata={"example": "BY"})
 
 
 class RuleCreateSchema(Schema):
     name = _name()
     enabled = fields.Boolean(truthy={True}, falsy={False})
-    conditions = fields.Dict(
-        metadata={
-            "description": "types [keys], priorities [keys], client_categories [ids], companies [ids], "
-            "registered {calendar_id, inside} or {timezone, days [mon..sun], from 'HH:MM', to 'HH:MM'}"
-        }
-    )
+    conditions = CONDITIONS.field()
     calendar_id = fields.Integer(required=True, strict=True)
     reaction_minutes = _minutes()
     resolution_minutes = _minutes()
-    warn_fractions = fields.List(fields.Float(), metadata={"example": [0.75]})
+    warn_fractions = fields.List(
+        fields.Float(validate=validate.Range(min=0, max=1)),
+        validate=validate.Length(max=10),
+        metadata={"example": [0.75]},
+    )
 
 
 class RulePatchSchema(RuleCreateSchema):
@@ -93,7 +140,7 @@ class RuleListSchema(Schema):
 
 
 class RuleOrderSchema(Schema):
-    ids = fields.List(fields.Integer(strict=True), required=True)
+    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
 
 
 class PauseSchema(Schema):
@@ -103,13 +150,13 @@ class PauseSchema(Schema):
 
 class _PreviewSchema(Schema):
     calendar_id = fields.Integer(strict=True)
-    calendar = fields.Dict(metadata={"description": "an inline calendar definition, instead of calendar_id"})
+    calendar = _calendar(metadata={"description": "an inline calendar definition, instead of calendar_id"})
     start = fields.AwareDateTime(required=True)
-    pauses = fields.List(fields.Nested(PauseSchema), load_default=list)
+    pauses = fields.List(fields.Nested(PauseSchema), load_default=list, validate=validate.Length(max=1000))
 
 
 class DuePreviewSchema(_PreviewSchema):
-    minutes = fields.Float(required=True, validate=validate.Range(min=0, max=60 * 24 * 366 * 5))
+    minutes = fields.Float(required=True, validate=validate.Range(min=0, max=MINUTES_MAX))
 
 
 class DueSchema(Schema):

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from relay_tickets.domain.comments import BODY_MAX, FORMATS, MENTION_KINDS, Mention
 from relay_tickets.domain.ticket import RATINGS
+from relaykit.fields import INT64
 
 
 class MentionSchema(Schema):
@@ -29,7 +30,7 @@ class CommentCreateSchema(Schema):
 
 class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=INT64[1]))
 
 
 class ActorSchema(Schema):

@@ -27,12 +27,16 @@ class KindIdRef(fields.String):
     """`<kind>:<id>` in a query string (`employee:42`, `group:7`); a reference object once loaded."""
 
     def __init__(self, kinds: tuple[str, ...], make: type, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # The length is checked here, on the text: validators see the reference it becomes.
+        self.max_length = max(map(len, kinds)) + 37
+        super().__init__(metadata={"maxLength": self.max_length}, **kwargs)
         self.kinds = kinds
         self.make = make
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
         kind, sep, id_ = text.partition(":")
         if not sep or kind not in self.kinds or not 1 <= len(id_) <= 36:
             raise ValidationError(f"Write {' or '.join(f'{k}:<id>' for k in self.kinds)}.")

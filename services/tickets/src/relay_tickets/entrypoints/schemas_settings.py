@@ -137,7 +137,7 @@ class StatusListSchema(Schema):
 class PriorityCreateSchema(Schema):
     key = _key(required=True)
     name = _name(required=True)
-    colour = fields.String(load_default="#808080", metadata={"description": "#RRGGBB"})
+    colour = fields.String(load_default="#808080", validate=validate.Length(max=7), metadata={"description": "#RRGGBB"})
     position = _position(**_last)
     is_default = StrictBoolean(load_default=False)
     active = StrictBoolean(load_default=True)
@@ -146,7 +146,7 @@ class PriorityCreateSchema(Schema):
 class PriorityPatchSchema(Schema):
     key = _key()  # immutable: accepted only unchanged
     name = _name()
-    colour = fields.String(metadata={"description": "#RRGGBB"})
+    colour = fields.String(validate=validate.Length(max=7), metadata={"description": "#RRGGBB"})
     position = _position()
     is_default = StrictBoolean()
     active = StrictBoolean()
@@ -179,7 +179,10 @@ class AttributeCreateSchema(Schema):
     options = fields.List(_option, load_default=list, validate=validate.Length(max=500))
     required = StrictBoolean(load_default=False)
     visible_roles = fields.List(
-        _staff_role, load_default=list, metadata={"description": "staff roles that see it; empty: all staff"}
+        _staff_role,
+        load_default=list,
+        validate=validate.Length(max=len(STAFF)),
+        metadata={"description": "staff roles that see it; empty: all staff"},
     )
     visible_to_contacts = StrictBoolean(load_default=False)
     position = _position(**_last)
@@ -192,7 +195,7 @@ class AttributePatchSchema(Schema):
     name = _name()
     options = fields.List(_option, validate=validate.Length(max=500))
     required = StrictBoolean()
-    visible_roles = fields.List(_staff_role)
+    visible_roles = fields.List(_staff_role, validate=validate.Length(max=len(STAFF)))
     visible_to_contacts = StrictBoolean()
     position = _position()
     active = StrictBoolean()

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from relay_tickets.domain.parties import Party
 from relay_tickets.domain.ticket import CHANNELS, SUBJECT_MAX, ContactRef
+from relaykit.fields import FLOAT_MAX, MAP_MAX, JsonDocument, not_blank
+
+__all__ = ["not_blank"]  # the schemas of the other modules take it from here
+
+OBSERVERS_MAX = 50
+ATTRIBUTE_TEXT_MAX = 10_000
+# What domain.catalog.AttributeDefinition.clean takes: text, a number, a date, a list option; null clears.
+ATTRIBUTES_SHAPE = {
+    "type": "object",
+    "maxProperties": MAP_MAX,
+    "propertyNames": {"type": "string", "maxLength": 60},
+    "additionalProperties": {
+        "type": ["string", "number", "null"],
+        "maxLength": ATTRIBUTE_TEXT_MAX,
+        "minimum": -FLOAT_MAX,
+        "maximum": FLOAT_MAX,
+    },
+    "description": "custom attribute key: value (text, number, YYYY-MM-DD or a list option); null clears it",
+}
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
+def _attributes(**kwargs) -> JsonDocument:
+    return JsonDocument(ATTRIBUTES_SHAPE, max_depth=0, max_length=ATTRIBUTE_TEXT_MAX, **kwargs)
+
+
+def _parties(**kwargs) -> fields.List:
+    return fields.List(fields.Nested(PartySchema), validate=validate.Length(max=OBSERVERS_MAX), **kwargs)
 
 
 class PartySchema(Schema):
@@ -44,8 +66,8 @@ class TicketCreateSchema(Schema):
     contact = fields.Nested(ContactRefSchema, load_default=None, allow_none=True)
     service_object_id = fields.String(load_default=None, **_id)
     responsible = fields.Nested(PartySchema, load_default=None, allow_none=True)
-    observers = fields.List(fields.Nested(PartySchema), load_default=list)
-    attributes = fields.Dict(keys=fields.String(), load_default=dict)
+    observers = _parties(load_default=list)
+    attributes = _attributes(load_default=dict)
     parent_id = fields.String(load_default=None, **_id)
     planned_reaction_at = fields.AwareDateTime(load_default=None, allow_none=True)
     planned_resolution_at = fields.AwareDateTime(load_default=None, allow_none=True)
@@ -61,7 +83,7 @@ class TicketEditSchema(Schema):
     company_id = fields.String(**_id)
     contact = fields.Nested(ContactRefSchema, allow_none=True)
     service_object_id = fields.String(**_id)
-    attributes = fields.Dict(keys=fields.String())
+    attributes = _attributes()
     parent_id = fields.String(**_id)
     planned_reaction_at = fields.AwareDateTime(allow_none=True)
     planned_resolution_at = fields.AwareDateTime(allow_none=True)
@@ -74,8 +96,8 @@ class StatusChangeSchema(Schema):
 
 class AssignSchema(Schema):
     responsible = fields.Nested(PartySchema, allow_none=True)
-    add_observers = fields.List(fields.Nested(PartySchema), load_default=list)
-    remove_observers = fields.List(fields.Nested(PartySchema), load_default=list)
+    add_observers = _parties(load_default=list)
+    remove_observers = _parties(load_default=list)
 
 
 class TicketSchema(Schema):
