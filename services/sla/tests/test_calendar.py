@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from relay_sla.domain.calendar import CalendarDefinition, WorkingCalendar, calendar_to_json, parse_calendar
+from relay_sla.domain.calendar import (
+    CalendarDefinition,
+    NoWorkingTime,
+    OutsideSupportedYears,
+    WorkingCalendar,
+    calendar_to_json,
+    parse_calendar,
+    require_working_time,
+)
 from relay_sla.domain.calendar_reference import reference_add, reference_between
 from relay_sla.domain.holidays_import import import_holidays
 from relaykit.errors import InvalidInput, problem_body
@@ -437,9 +445,9 @@ class TestErrors:
         start = berlin(2026, 6, 1, 9)
         assert cal.add(start, 0) == start
         assert cal.between(start, berlin(2030, 1, 1)) == 0
-        with pytest.raises(ValueError, match="no working time in the 10 years"):
+        with pytest.raises(NoWorkingTime, match="no working time in the 10 years"):
             cal.add(start, 1)
-        with pytest.raises(ValueError, match="no working time"):
+        with pytest.raises(NoWorkingTime, match="no working time"):
             cal.next_working_moment(start)
 
     def test_working_time_that_runs_out(self) -> None:
@@ -450,11 +458,92 @@ class TestErrors:
 
     def test_dates_outside_the_supported_years(self) -> None:
         cal = calendar(LUNCH_SPLIT)
-        with pytest.raises(ValueError, match="1900 to 2200"):
+        with pytest.raises(OutsideSupportedYears, match="1900 to 2200") as found:
             cal.is_working(datetime(2300, 1, 1, tzinfo=UTC))
-        with pytest.raises(ValueError, match="up to the year 2200"):
+        assert found.value.errors.keys() == {"at"}
+        with pytest.raises(OutsideSupportedYears, match="after the year 2200") as found:
             cal.add(berlin(2026, 6, 1), 1e12)
+        assert found.value.errors.keys() == {"seconds"}
 
+    @pytest.mark.parametrize("doc", [LUNCH_SPLIT, ALWAYS_OPEN])
+    @pytest.mark.parametrize(
+        ("call", "field"),
+        [
+            (lambda cal: cal.add(datetime(2201, 1, 1, tzinfo=UTC), 60), "start"),
+            (lambda cal: cal.add(datetime(1899, 12, 31, 23, tzinfo=UTC), 60), "start"),
+            (lambda cal: cal.add(datetime(2200, 12, 31, 23, tzinfo=UTC), 10 * 24 * HOUR), "seconds"),
+            (lambda cal: cal.between(berlin(2026, 6, 1), datetime(2201, 1, 1, tzinfo=UTC)), "end"),
+            (lambda cal: cal.between(datetime(1800, 1, 1, tzinfo=UTC), berlin(2026, 6, 1)), "start"),
+            (lambda cal: cal.next_working_moment(datetime(9999, 1, 1, tzinfo=UTC)), "at"),
+            (
+                lambda cal: cal.add(
+                    berlin(2026, 6, 1),
+                    60,
+                    [(berlin(2026, 6, 2), berlin(2026, 6, 3)), (berlin(2026, 6, 4), datetime(2300, 1, 1, tzinfo=UTC))],
+                ),
+                "pauses.1.end",
+            ),
+        ],
+    )
+    def test_moments_outside_the_supported_years_are_refused_naming_the_argument(self, doc, call, field) -> None:
+        with pytest.raises(OutsideSupportedYears) as found:
+            call(calendar(doc))
+        assert isinstance(found.value, ValueError) and isinstance(found.value, InvalidInput)
+        assert problem_body(found.value)["status"] == 422
+        assert found.value.errors.keys() == {field}
+
+
+class TestRequireWorkingTime:
+    MONDAYS = {"timezone": "UTC", "week": {"mon": [["09:00", "17:00"]]}}
+
+    @staticmethod
+    def mondays_off(first: date, weeks: int) -> list[dict]:
+        return [{"date": (first + timedelta(weeks=n)).isoformat(), "intervals": []} for n in range(weeks)]
+
+    @pytest.mark.parametrize(
+        "doc",
+        [
+            ALWAYS_OPEN,
+            {"timezone": "UTC", "always_open": True, "week": {}},
+            LUNCH_SPLIT,
+            DECEMBER,
+            {**MONDAYS, "exceptions": mondays_off(date(2026, 1, 5), 520)},  # 9.97 years of Mondays off
+        ],
+    )
+    def test_calendars_that_always_give_a_deadline_pass(self, doc) -> None:
+        defn = parse_calendar(doc)
+        assert require_working_time(defn) is defn
+
+    @pytest.mark.parametrize(
+        ("doc", "field"),
+        [
+            ({"timezone": "UTC"}, "week"),
+            ({"timezone": "UTC", "week": {"mon": []}}, "week"),
+            ({"timezone": "UTC", "exceptions": [{"date": "2026-06-06", "intervals": [["10:00", "11:00"]]}]}, "week"),
+            ({**MONDAYS, "exceptions": mondays_off(date(2026, 1, 5), 522)}, "exceptions"),
+            # The run counts the days around the exceptions too, and unsorted input alike.
+            ({**MONDAYS, "exceptions": mondays_off(date(2026, 1, 5), 522)[::-1]}, "exceptions"),
+        ],
+    )
+    def test_calendars_that_could_leave_a_ticket_without_a_deadline_are_refused(self, doc, field) -> None:
+        with pytest.raises(NoWorkingTime) as found:
+            require_working_time(parse_calendar(doc))
+        assert found.value.errors.keys() == {field}
+        assert problem_body(found.value)["status"] == 422
+
+    def test_a_run_of_days_off_interrupted_by_a_working_exception_is_two_runs(self) -> None:
+        off = self.mondays_off(date(2026, 1, 5), 600)
+        off[300] = {"date": off[300]["date"], "intervals": [["10:00", "11:00"]]}
+        assert require_working_time(parse_calendar({**self.MONDAYS, "exceptions": off}))
+
+    def test_an_accepted_calendar_answers_after_its_longest_run_of_days_off(self) -> None:
+        # 520 Mondays off: the next working Monday is 3,640 days on, inside the 10-year search.
+        short = parse_calendar({**self.MONDAYS, "exceptions": self.mondays_off(date(2026, 1, 5), 520)})
+        first_working = datetime.combine(date(2026, 1, 5) + timedelta(weeks=520), datetime.min.time(), UTC)
+        assert WorkingCalendar(short).add(datetime(2026, 1, 1, tzinfo=UTC), HOUR) == first_working.replace(hour=10)
+
+
+class TestDefinitionErrors:
     def test_a_definition_checks_itself(self) -> None:
         with pytest.raises(ValueError, match="overlaps"):
             CalendarDefinition("Europe/Berlin", week={0: ((540, 780), (720, 900))})

@@ -1,9 +1,13 @@
 """The SLA API: calendars, rules, previews; who may do what; bad input named."""
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from conftest import ADMIN, CONTACT, SPECIALIST
 from sla_bus import registry_example
+from sqlalchemy import insert
 
+from relay_sla.adapters.orm import calendars
 from relay_sla.entrypoints.consumers import settings_changed
 
 BERLIN = {
@@ -69,18 +73,85 @@ def test_public_holidays_are_imported_as_days_off_keeping_changed_days(api):
     )
 
 
+MONDAYS = {"timezone": "UTC", "week": {"mon": [["09:00", "17:00"]]}}
+
+
+def mondays_off(first: date, last: date, *, keep: tuple[date, ...] = ()) -> list[dict]:
+    days = (first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1))
+    return [{"date": d.isoformat(), "intervals": []} for d in days if d not in keep]
+
+
 @pytest.mark.parametrize(
     ("definition", "field"),
     [
-        ({"timezone": "Mars/Olympus", "week": {}}, "timezone"),
-        ({"timezone": "UTC", "week": {"mon": [["09:00", "13:00"], ["12:00", "18:00"]]}}, "week.mon.1"),
-        ({"timezone": "UTC", "week": {"mon": [["18:00", "09:00"]]}}, "week.mon.0"),
-        ({"timezone": "UTC", "week": {"mon": [["09:00", "25:00"]]}}, "week.mon.0"),
-        ({"timezone": "UTC", "week": {"funday": []}}, "week.funday"),
+        ({"timezone": "Mars/Olympus", "week": {}}, "definition.timezone"),
+        ({"timezone": "UTC", "week": {"mon": [["09:00", "13:00"], ["12:00", "18:00"]]}}, "definition.week.mon.1"),
+        ({"timezone": "UTC", "week": {"mon": [["18:00", "09:00"]]}}, "definition.week.mon.0"),
+        ({"timezone": "UTC", "week": {"mon": [["09:00", "25:00"]]}}, "definition.week.mon.0"),
+        ({"timezone": "UTC", "week": {"funday": []}}, "definition.week.funday"),
+        # No working time: a ticket its rule matched could never get a deadline.
+        ({"timezone": "UTC"}, "definition.week"),
+        (
+            {"timezone": "UTC", "week": {d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+            "definition.week",
+        ),
+        (
+            {"timezone": "UTC", "exceptions": [{"date": "2026-12-28", "intervals": [["09:00", "17:00"]]}]},
+            "definition.week",
+        ),
+        # Ten years and more of Mondays off leave a Monday-only calendar without working time.
+        ({**MONDAYS, "exceptions": mondays_off(date(2026, 1, 5), date(2036, 12, 29))}, "definition.exceptions"),
+        ({**MONDAYS, "exceptions": [{"date": "3026-01-05", "intervals": []}]}, "definition.exceptions.0.date"),
+        ({**MONDAYS, "exceptions": [{"date": "2026-01-05", "name": "x" * 201}]}, "definition.exceptions.0.name"),
     ],
 )
 def test_a_bad_calendar_is_refused_naming_the_field(api, definition, field):
     problem(api.post("/calendars", json={"name": "Bad", "definition": definition}, headers=ADMIN), 422, field)
+    assert "Bad" not in [c["name"] for c in ok(api.get("/calendars", headers=SPECIALIST))["items"]]
+
+
+def test_a_calendar_that_works_only_24x7_or_with_shorter_runs_of_days_off_is_accepted(api):
+    ok(
+        api.post(
+            "/calendars", json={"name": "Open", "definition": {"timezone": "UTC", "always_open": True}}, headers=ADMIN
+        ),
+        201,
+    )
+    nine_years = {**MONDAYS, "exceptions": mondays_off(date(2026, 1, 5), date(2034, 12, 25))}
+    ok(api.post("/calendars", json={"name": "Nine years off", "definition": nine_years}, headers=ADMIN), 201)
+
+
+def test_changing_a_calendar_to_one_without_working_time_is_refused_and_changes_nothing(api):
+    created = ok(api.post("/calendars", json={"name": "Berlin", "definition": BERLIN}, headers=ADMIN), 201)
+    path = f"/calendars/{created['id']}"
+    problem(
+        api.patch(path, json={"definition": {"timezone": "Europe/Berlin", "week": {}}}, headers=ADMIN),
+        422,
+        "definition.week",
+    )
+    problem(
+        api.patch(path, json={"definition": {"timezone": "Europe/Berlin"}, "name": "Empty"}, headers=ADMIN),
+        422,
+        "definition.week",
+    )
+    assert ok(api.get(path, headers=SPECIALIST)) == created
+
+
+def test_a_holiday_import_that_would_leave_no_working_time_is_refused_naming_the_year(api):
+    # Every Monday off from 2016 to 2026 but Easter Monday 2020: two runs, each under ten
+    # years. Importing Germany's 2020 holidays makes Easter Monday a day off too: eleven years.
+    easter_monday = date(2020, 4, 13)
+    exceptions = mondays_off(date(2016, 1, 4), date(2026, 12, 28), keep=(easter_monday,))
+    created = ok(
+        api.post(
+            "/calendars", json={"name": "Mondays", "definition": {**MONDAYS, "exceptions": exceptions}}, headers=ADMIN
+        ),
+        201,
+    )
+    path = f"/calendars/{created['id']}"
+    problem(api.post(f"{path}/holidays", json={"country": "DE", "year": 2020}, headers=ADMIN), 422, "year")
+    assert ok(api.get(path, headers=SPECIALIST))["version"] == 1
+    ok(api.post(f"{path}/holidays", json={"country": "DE", "year": 2021}, headers=ADMIN))
 
 
 def test_a_calendar_in_use_cannot_be_deleted(api):
@@ -184,7 +255,7 @@ def test_previews_answer_with_stored_or_inline_calendars_and_pauses(api):
             headers=SPECIALIST,
         ),
         422,
-        "timezone",
+        "calendar.timezone",
     )
     problem(
         api.post(
@@ -228,3 +299,124 @@ def test_contacts_and_strangers_read_nothing(api, path):
 
 def test_an_unknown_ticket_is_a_404(api):
     problem(api.get("/tickets/nope", headers=SPECIALIST), 404)
+
+
+def stored_without_validation(sla, name: str, definition: dict) -> int:
+    """A calendar as one could be stored before calendars without working time were refused."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with sla.db.sessions() as s:
+        new_id = s.execute(
+            insert(calendars).values(name=name, definition=definition, version=1, created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        s.commit()
+    return new_id
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/preview/due", {"calendar": {"timezone": "UTC", "week": {}}, "minutes": 60}, "calendar.week"),
+        (
+            "/preview/due",
+            {"calendar": {"timezone": "UTC", "week": {"mon": [["09:00", "9:00"]]}}, "minutes": 1},
+            "calendar.week.mon.0",
+        ),
+        ("/preview/between", {"calendar": {"timezone": "UTC"}, "end": "2026-11-30T10:00:00+00:00"}, "calendar.week"),
+        # Outside the years the working-time tables cover (1900 to 2200), on any calendar.
+        ("/preview/due", {"calendar_id": 1, "start": "2300-01-01T00:00:00+00:00", "minutes": 60}, "start"),
+        ("/preview/due", {"calendar_id": 2, "start": "2300-01-01T00:00:00+00:00", "minutes": 60}, "start"),
+        ("/preview/due", {"calendar_id": 1, "start": "1899-12-31T12:00:00+00:00", "minutes": 60}, "start"),
+        ("/preview/due", {"calendar_id": 1, "start": "2200-12-01T00:00:00+00:00", "minutes": 2_000_000}, "minutes"),
+        ("/preview/due", {"calendar_id": 2, "start": "2200-12-31T00:00:00+00:00", "minutes": 2000}, "minutes"),
+        ("/preview/between", {"calendar_id": 1, "end": "2201-01-01T00:00:00+00:00"}, "end"),
+        (
+            "/preview/due",
+            {
+                "calendar_id": 1,
+                "minutes": 60,
+                "pauses": [
+                    {"start": "2026-11-27T17:00:00+00:00", "end": "2026-11-27T18:00:00+00:00"},
+                    {"start": "2250-01-01T00:00:00+00:00", "end": "2251-01-01T00:00:00+00:00"},
+                ],
+            },
+            "pauses.1.start",
+        ),
+    ],
+)
+def test_a_preview_the_calendar_cannot_answer_is_a_422_naming_the_field(api, path, body, field):
+    body = {"start": "2026-11-27T16:00:00+00:00"} | body
+    problem(api.post(path, json=body, headers=SPECIALIST), 422, field)
+
+
+def test_a_preview_on_a_stored_calendar_without_working_time_names_the_calendar_id(api, sla):
+    empty = stored_without_validation(sla, "Empty", {"timezone": "UTC", "week": {}})
+    body = {"calendar_id": empty, "start": "2026-11-27T16:00:00+00:00", "minutes": 60}
+    problem(api.post("/preview/due", json=body, headers=SPECIALIST), 422, "calendar_id")
+    between = {"calendar_id": empty, "start": "2026-11-27T16:00:00+00:00", "end": "2026-11-28T16:00:00+00:00"}
+    assert ok(api.post("/preview/between", json=between, headers=SPECIALIST))["working_seconds"] == 0
+
+
+@pytest.mark.parametrize(
+    ("conditions", "field"),
+    [
+        # A misspelt key used to be stored and then match every ticket.
+        ({"priority": ["critical"]}, "conditions.priority"),
+        ({"priorities": ["critical"], "type": ["incident"]}, "conditions.type"),
+        # A string where a list belongs used to be read letter by letter ("unknown priority 'c'").
+        ({"priorities": "critical"}, "conditions.priorities"),
+        ({"priorities": None}, "conditions.priorities"),
+        ({"priorities": [1]}, "conditions.priorities.0"),
+        ({"client_categories": ["3"]}, "conditions.client_categories.0"),
+        ({"client_categories": [True]}, "conditions.client_categories.0"),
+        ({"companies": ["x" * 37]}, "conditions.companies.0"),
+        ({"registered": {"calendar_id": 1, "inside": 0}}, "conditions.registered.inside"),
+        ({"registered": {"calendar_id": 1, "days": ["mon"]}}, "conditions.registered.days"),
+        ({"registered": {"inside": False}}, "conditions.registered.calendar_id"),
+        ({"registered": {"from": "9:00"}}, "conditions.registered.from"),
+        ({"registered": {"days": "mon"}}, "conditions.registered.days"),
+        ({"registered": {"days": ["mon"], "weekday": "tue"}}, "conditions.registered.weekday"),
+        ({"registered": []}, "conditions.registered"),
+    ],
+)
+def test_conditions_with_unknown_keys_or_wrong_shapes_are_refused_naming_the_field(api, catalogue, conditions, field):
+    good = ok(
+        api.post("/rules", json={"name": "Good", "calendar_id": 1, "conditions": {"types": []}}, headers=ADMIN), 201
+    )
+    rule = {"name": "Bad", "calendar_id": 1, "reaction_minutes": 60, "conditions": conditions}
+    problem(api.post("/rules", json=rule, headers=ADMIN), 422, field)
+    problem(api.patch(f"/rules/{good['id']}", json={"conditions": conditions}, headers=ADMIN), 422, field)
+    assert ok(api.get("/rules", headers=SPECIALIST))["items"][:-1] == [good]
+
+
+def test_conditions_null_or_not_an_object_are_refused(api, catalogue):
+    for conditions in (None, [], "priorities"):
+        rule = {"name": "Bad", "calendar_id": 1, "conditions": conditions}
+        problem(api.post("/rules", json=rule, headers=ADMIN), 422, "conditions")
+
+
+def test_well_formed_conditions_are_stored_as_sent(api, catalogue):
+    conditions = {
+        "types": ["incident"],
+        "priorities": ["critical"],
+        "client_categories": [3],
+        "companies": ["3b0f8c2e-5a8e-4d6f-9a0b-1c2d3e4f5a60"],
+        "registered": {"timezone": "Europe/Berlin", "days": ["sat", "sun"], "from": "18:00", "to": "08:00"},
+    }
+    rule = ok(api.post("/rules", json={"name": "All", "calendar_id": 1, "conditions": conditions}, headers=ADMIN), 201)
+    assert rule["conditions"] == conditions
+
+
+def test_the_openapi_document_shows_the_conditions_shape(api):
+    doc = ok(api.get("/openapi.json"))
+    body = doc["paths"]["/rules"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schemas = doc["components"]["schemas"]
+    create = schemas[body["$ref"].rsplit("/", 1)[1]]
+    shape = schemas[create["properties"]["conditions"]["$ref"].rsplit("/", 1)[1]]
+    assert shape["additionalProperties"] is False
+    assert set(shape["properties"]) == {"types", "priorities", "client_categories", "companies", "registered"}
+    assert shape["properties"]["priorities"]["type"] == "array"
+    assert shape["properties"]["priorities"]["items"]["maxLength"] == 60
+    window = schemas[shape["properties"]["registered"]["$ref"].rsplit("/", 1)[1]]
+    assert window["additionalProperties"] is False
+    assert window["properties"]["days"]["items"]["enum"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert window["properties"]["from"]["pattern"]

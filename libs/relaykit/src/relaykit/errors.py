@@ -26,6 +26,17 @@ class RelayError(Exception):
             self.errors[field] = [detail]
         self.extra = extra
 
+    def within(self, prefix: str) -> RelayError:
+        """The same problem about a part of a larger document, its fields named under
+        `prefix`: a calendar's `week.mon.0` sent as a request's `definition` is
+        `definition.week.mon.0`. The domain names fields of what it checks; the caller
+        knows where that sits."""
+        # A copy made without __init__, whose signature differs between subclasses.
+        moved = type(self).__new__(type(self), *self.args)
+        moved.__dict__.update(self.__dict__)
+        moved.errors = {f"{prefix}.{name}" if name else prefix: messages for name, messages in self.errors.items()}
+        return moved
+
 
 class BadRequest(RelayError):
     status, title, slug = 400, "Bad request", "bad-request"

@@ -31,7 +31,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any, Protocol
@@ -60,6 +60,29 @@ _TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP_LEVEL_KEYS = ("timezone", "always_open", "week", "exceptions")
 _EXCEPTION_KEYS = ("date", "intervals", "name")
+# Enough for the public holidays of decades plus the changed days; a longer list is a
+# mistake, and each exception is looked at on every table build.
+MAX_EXCEPTIONS = 1000
+MAX_INTERVALS_PER_DAY = 48
+MAX_NAME_LENGTH = 200
+# A calendar whose exceptions leave no working day for this long is refused: deadlines are
+# looked for in the 10 years after their start, so such a calendar could not give one.
+MAX_DAYS_WITHOUT_WORK = 3650
+
+
+# -- errors -----------------------------------------------------------------------------
+class CalendarLimit(InvalidInput, ValueError):
+    """A question the calendar arithmetic cannot answer: 422 through the kit, and still a
+    ValueError for callers that treat bad arithmetic input as such. `field` names the
+    argument at fault (start, end, pauses.0.start, seconds) when one is."""
+
+
+class NoWorkingTime(CalendarLimit):
+    """The calendar has no working time where some is needed (a deadline, the next working moment)."""
+
+
+class OutsideSupportedYears(CalendarLimit):
+    """A moment outside the years the working-time tables cover."""
 
 
 # -- definition -----------------------------------------------------------------------
@@ -211,6 +234,8 @@ def _parse_week(value: Any) -> dict[int, Intervals]:
 def _parse_exceptions(value: Any) -> tuple[dict[date, Intervals], dict[date, str]]:
     if not isinstance(value, list):
         raise InvalidInput("exceptions must be a list", field="exceptions")
+    if len(value) > MAX_EXCEPTIONS:
+        raise InvalidInput(f"at most {MAX_EXCEPTIONS} exception days", field="exceptions")
     exceptions: dict[date, Intervals] = {}
     names: dict[date, str] = {}
     for index, entry in enumerate(value):
@@ -225,6 +250,8 @@ def _parse_exceptions(value: Any) -> tuple[dict[date, Intervals], dict[date, str
         name = entry.get("name")
         if name is not None and not isinstance(name, str):
             raise InvalidInput("name must be a string", field=f"{path}.name")
+        if name and len(name) > MAX_NAME_LENGTH:
+            raise InvalidInput(f"a name has at most {MAX_NAME_LENGTH} characters", field=f"{path}.name")
         if name:
             names[day] = name
     return exceptions, names
@@ -234,14 +261,19 @@ def _parse_date(value: Any, path: str) -> date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise InvalidInput("date must be a string YYYY-MM-DD", field=path)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{value} is not a calendar date", field=path) from None
+    if not _MIN_YEAR <= day.year <= _MAX_YEAR:
+        raise InvalidInput(f"a date lies in the years {_MIN_YEAR} to {_MAX_YEAR}", field=path)
+    return day
 
 
 def _parse_intervals(value: Any, path: str) -> Intervals:
     if not isinstance(value, list):
         raise InvalidInput('intervals must be a list of ["HH:MM", "HH:MM"] pairs', field=path)
+    if len(value) > MAX_INTERVALS_PER_DAY:
+        raise InvalidInput(f"at most {MAX_INTERVALS_PER_DAY} intervals a day", field=path)
     intervals = tuple(_parse_interval(pair, f"{path}.{index}") for index, pair in enumerate(value))
     problem = _interval_problem(intervals)
     if problem:
@@ -257,6 +289,52 @@ def _parse_interval(value: Any, path: str) -> Interval:
             raise InvalidInput(f"{text!r} is not a time HH:MM between 00:00 and 24:00", field=path)
     start, end = (int(text[:2]) * 60 + int(text[3:]) for text in value)
     return start, end
+
+
+def require_working_time(defn: CalendarDefinition) -> CalendarDefinition:
+    """The definition itself when it can always give a deadline; NoWorkingTime otherwise,
+    naming `week` (no weekday has working intervals, so the calendar runs dry after its last
+    exception day) or `exceptions` (days off in a row for 10 years, longer than deadlines
+    are looked for). Checked when a calendar is stored or previewed, not when one is read:
+    a stored calendar keeps answering is_working and between either way."""
+    if defn.always_open:
+        return defn
+    if not defn.week:
+        raise NoWorkingTime(
+            "a calendar needs working time every week: give at least one weekday working intervals, or set always_open",
+            field="week",
+        )
+    start, days = _longest_run_without_work(defn)
+    if days >= MAX_DAYS_WITHOUT_WORK:
+        raise NoWorkingTime(
+            f"the exception days leave no working day for {days} days from {start.isoformat()}; "
+            f"deadlines are looked for in the {MAX_DAYS_WITHOUT_WORK} days after their start",
+            field="exceptions",
+        )
+    return defn
+
+
+def _longest_run_without_work(defn: CalendarDefinition) -> tuple[date, int]:
+    """(first day, length) of the longest run of days without working intervals that holds
+    an exception day off. Some weekday works, so a run without exceptions is under a week and
+    each step of the walk is an exception or one of at most six days: linear in exceptions."""
+    one_day = timedelta(days=1)
+    lowest, highest = date(_MIN_YEAR, 1, 1), date(_MAX_YEAR, 12, 31)
+    best: tuple[date, int] = (lowest, 0)
+    covered = date.min
+    for day, intervals in defn.exceptions.items():
+        if intervals or day <= covered:
+            continue
+        first = last = day
+        while first > lowest and not defn.intervals_on(first - one_day):
+            first -= one_day
+        while last < highest and not defn.intervals_on(last + one_day):
+            last += one_day
+        covered = last
+        length = (last - first).days + 1
+        if length > best[1]:
+            best = (first, length)
+    return best
 
 
 # -- the cumulative working-time table --------------------------------------------------
@@ -308,13 +386,19 @@ def _year_start(year: int) -> int:
     return (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY
 
 
+_SUPPORTED_LO, _SUPPORTED_HI = _year_start(_MIN_YEAR), _year_start(_MAX_YEAR + 1)
+
+
+_SUPPORTED = f"working time is only computed for the years {_MIN_YEAR} to {_MAX_YEAR} (UTC)"
+
+
 def _utc_year(t: float) -> int:
     try:
         year = datetime.fromtimestamp(t, UTC).year
     except (OverflowError, OSError, ValueError):
         year = _MIN_YEAR - 1 if t < 0 else _MAX_YEAR + 1
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise ValueError(f"working time is only computed for the years {_MIN_YEAR} to {_MAX_YEAR}")
+        raise OutsideSupportedYears(_SUPPORTED)
     return year
 
 
@@ -448,12 +532,12 @@ class _Scheduled:
                 # has a long holiday still works while one with no working time fails fast.
                 last_work = max(origin, tab.ends[-1]) if tab.ends else origin
                 if tab.hi - last_work > _HORIZON_SECONDS:
-                    raise ValueError(
+                    raise NoWorkingTime(
                         "the calendar has no working time in the 10 years after "
                         f"{datetime.fromtimestamp(last_work, UTC).isoformat()}"
                     )
                 if tab.last_year >= _MAX_YEAR:
-                    raise ValueError(f"working time is only computed up to the year {_MAX_YEAR}")
+                    raise OutsideSupportedYears(f"working time is only computed up to the year {_MAX_YEAR}")
                 tab = self._append(tab)
             self._table = tab
             return tab
@@ -515,7 +599,10 @@ def _accumulate(pieces: list[tuple[int, int]], cum: int) -> tuple[list[int], lis
 def _epoch(value: datetime, name: str) -> float:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
-    return value.timestamp()
+    t = value.timestamp()
+    if not _SUPPORTED_LO <= t < _SUPPORTED_HI:
+        raise OutsideSupportedYears(f"{name}: {_SUPPORTED}", field=name)
+    return t
 
 
 def _utc(t: float) -> datetime:
@@ -523,7 +610,9 @@ def _utc(t: float) -> datetime:
 
 
 def _merge_pauses(pauses: Sequence[tuple[datetime, datetime]]) -> list[tuple[float, float]]:
-    spans = sorted((_epoch(start, "pause start"), _epoch(end, "pause end")) for start, end in pauses)
+    spans = sorted(
+        (_epoch(start, f"pauses.{i}.start"), _epoch(end, f"pauses.{i}.end")) for i, (start, end) in enumerate(pauses)
+    )
     merged: list[tuple[float, float]] = []
     for start, end in spans:
         if end <= start:
@@ -557,9 +646,14 @@ class WorkingCalendar:
             raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         if seconds == 0:
             return start.astimezone(UTC)
-        if pauses:
-            return _utc(self._advance_around(t, seconds, _merge_pauses(pauses)))
-        return _utc(self._timeline.advance(t, seconds))
+        merged = _merge_pauses(pauses)
+        try:
+            due = self._advance_around(t, seconds, merged) if merged else self._timeline.advance(t, seconds)
+        except OutsideSupportedYears as exc:
+            raise OutsideSupportedYears(f"the deadline would lie after the year {_MAX_YEAR}", field="seconds") from exc
+        if due >= _SUPPORTED_HI:  # 24x7 has no table to run out of
+            raise OutsideSupportedYears(f"the deadline would lie after the year {_MAX_YEAR}", field="seconds")
+        return _utc(due)
 
     def between(self, start: datetime, end: datetime, pauses: Sequence[tuple[datetime, datetime]] = ()) -> float:
         """Working seconds in [start, end) minus those inside the pauses; 0 when end <= start."""

@@ -12,7 +12,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from relaykit import rule_conditions as rc
+from relaykit.errors import InvalidInput
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The keys an SLA rule's conditions may hold and the shape of each: the request schema, the
+# OpenAPI document and the check of stored rules all come from this one declaration.
+CONDITIONS = rc.ConditionSet(
+    "SlaRuleConditions",
+    "All given conditions must hold for the rule to match; a key left out (or an empty list) matches every ticket.",
+    {
+        "types": rc.keys("ticket type keys; a ticket of any of them matches", max_length=60),
+        "priorities": rc.keys("priority keys; a ticket with any of them matches", max_length=60),
+        "client_categories": rc.ids("client category ids; a ticket whose company is in any of them matches"),
+        "companies": rc.keys("company ids; a ticket of any of these companies matches", max_length=36),
+        "registered": rc.group(
+            "SlaRegistrationWindow",
+            "when the ticket was registered: inside (or outside) a calendar's working hours, "
+            "or within a weekly window of days and a from-to time of day that may cross midnight",
+            {
+                "calendar_id": rc.identifier("the calendar whose working hours are meant"),
+                "inside": rc.flag("true (the default): inside its working hours; false: outside them"),
+                "timezone": rc.text("the weekly window's IANA time zone (default UTC)", max_length=64),
+                "days": rc.keys("weekdays of the window (default every day)", choices=WEEKDAYS, max_items=7),
+                "from": rc.time_of_day("the window's start, HH:MM (default 00:00)"),
+                "to": rc.time_of_day("the window's end, HH:MM (default 24:00); before `from`: the next day"),
+            },
+            exclusive=(("calendar_id", "inside"), ("timezone", "days", "from", "to")),
+        ),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +91,14 @@ class Conditions:
     client_categories: frozenset[int] = frozenset()
     companies: frozenset[str] = frozenset()
     registered: RegistrationWindow | None = None
+    # Why conditions stored before they were checked cannot be read: such a rule matches no
+    # ticket (the next rule decides), rather than every ticket as its unread keys would.
+    unreadable: str | None = None
 
     def matches(self, facts: TicketFacts, is_working: Callable[[int, datetime], bool]) -> bool:
         return (
-            _within(self.types, facts.type)
+            self.unreadable is None
+            and _within(self.types, facts.type)
             and _within(self.priorities, facts.priority)
             and _within(self.client_categories, facts.client_category_id)
             and _within(self.companies, facts.company_id)
@@ -102,6 +136,11 @@ def matching_rule(rules: Sequence[Rule], facts: TicketFacts, is_working: Callabl
 
 
 def conditions_from_json(doc: dict) -> Conditions:
+    """Conditions from their JSON form; ones that do not fit CONDITIONS come back unreadable."""
+    try:
+        doc = CONDITIONS.load(doc)
+    except InvalidInput as exc:
+        return Conditions(unreadable=exc.detail)
     window = doc.get("registered")
     return Conditions(
         types=frozenset(doc.get("types") or ()),

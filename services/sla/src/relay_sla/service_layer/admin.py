@@ -1,8 +1,10 @@
 """Administering calendars and SLA rules.
 
 Every input is checked before it is stored: a calendar must parse (time zone,
-intervals), a rule may only name calendars that exist and ticket types, priorities
-and client categories the tickets service has announced (settings.changed).
+intervals) and have working time to give deadlines with; a rule's conditions must fit
+their declaration (relay_sla.domain.rules.CONDITIONS), and may only name calendars
+that exist and ticket types, priorities and client categories the tickets service has
+announced (settings.changed).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from relay_sla.adapters.orm import calendars, catalog, rules
-from relay_sla.domain.calendar import calendar_to_json, parse_calendar
+from relay_sla.domain.calendar import calendar_to_json, parse_calendar, require_working_time
 from relay_sla.domain.holidays_import import import_holidays
-from relay_sla.domain.rules import WEEKDAYS, parse_minute
+from relay_sla.domain.rules import CONDITIONS, parse_minute
 from relay_sla.service_layer.book import book
 from relaykit.errors import Conflict, InvalidInput, NotFound
 from relaykit.service import Runtime
@@ -47,7 +49,10 @@ def _calendar_row(s: Session, calendar_id: int):
 
 
 def _normalised(definition: dict[str, Any]) -> dict[str, Any]:
-    return calendar_to_json(parse_calendar(definition))
+    try:
+        return calendar_to_json(require_working_time(parse_calendar(definition)))
+    except InvalidInput as exc:
+        raise exc.within("definition") from None
 
 
 def create_calendar(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +107,13 @@ def add_holidays(runtime: Runtime, calendar_id: int, body: dict[str, Any]) -> di
         definition = dict(_calendar_row(s, calendar_id).definition)
     known = {e["date"] for e in definition.get("exceptions", [])}
     definition["exceptions"] = list(definition.get("exceptions", [])) + [e for e in found if e["date"] not in known]
-    return update_calendar(runtime, calendar_id, {"definition": definition})
+    try:
+        return update_calendar(runtime, calendar_id, {"definition": definition})
+    except InvalidInput as exc:
+        # The stored calendar was fine: what the import adds (days off) is what breaks it.
+        raise InvalidInput(
+            f"the holidays of {body['country']} {body['year']} cannot be added: {exc.detail}", field="year"
+        ) from exc
 
 
 # -- rules --------------------------------------------------------------------------
@@ -225,6 +236,9 @@ def _known_calendar(s: Session, calendar_id: int, field: str) -> None:
 
 
 def _checked_conditions(s: Session, doc: dict[str, Any]) -> dict[str, Any]:
+    # The request schema has loaded them already; this keeps callers that are not routes
+    # (a demo loader, a script) to the same declaration.
+    doc = CONDITIONS.load(doc)
     known = _catalog(s)
     for name, label, keys in (
         ("types", "ticket type", {t["key"] for t in known.get("types", [])}),
@@ -245,15 +259,17 @@ def _checked_window(s: Session, window: dict[str, Any]) -> None:
     if window.get("calendar_id") is not None:
         _known_calendar(s, window["calendar_id"], "conditions.registered.calendar_id")
         return
+    if "inside" in window:
+        # Without a calendar it would be read as a weekly window of every hour: all tickets.
+        raise InvalidInput(
+            "inside needs the calendar_id whose working hours it means", field="conditions.registered.calendar_id"
+        )
     try:
         ZoneInfo(window.get("timezone") or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
             f"unknown time zone {window.get('timezone')!r}", field="conditions.registered.timezone"
         ) from exc
-    for i, day in enumerate(window.get("days") or ()):
-        if day not in WEEKDAYS:
-            raise InvalidInput(f"a day is one of {', '.join(WEEKDAYS)}", field=f"conditions.registered.days.{i}")
     for end in ("from", "to"):
         try:
             parse_minute(window.get(end, "00:00" if end == "from" else "24:00"))

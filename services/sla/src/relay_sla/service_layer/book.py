@@ -7,6 +7,7 @@ process and a worker process agree within that time.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -18,6 +19,8 @@ from relay_sla.domain.calendar import WorkingCalendar, parse_calendar
 from relay_sla.domain.rules import Rule, conditions_from_json
 from relaykit.errors import NotFound
 from relaykit.service import Runtime
+
+log = logging.getLogger(__name__)
 
 RULES_TTL_SECONDS = 5.0
 
@@ -58,6 +61,12 @@ class Book:
             if self._rules is not None and time.monotonic() - self._rules_read_at < RULES_TTL_SECONDS:
                 return self._rules
         loaded = [rule_from_row(r) for r in session.execute(select(rules)).mappings()]
+        for rule in loaded:
+            if rule.conditions.unreadable:
+                log.warning(
+                    "SLA rule with conditions that do not fit their declaration matches no ticket; correct it",
+                    extra={"rule_id": rule.id, "rule": rule.name, "problem": rule.conditions.unreadable},
+                )
         with self._lock:
             self._rules, self._rules_read_at = loaded, time.monotonic()
         return loaded

@@ -3,13 +3,21 @@ previews of the calendar arithmetic (due moment, working time between two moment
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from relay_sla.adapters.orm import tickets
-from relay_sla.domain.calendar import WorkingCalendar, parse_calendar
+from relay_sla.domain.calendar import (
+    NoWorkingTime,
+    OutsideSupportedYears,
+    WorkingCalendar,
+    parse_calendar,
+    require_working_time,
+)
 from relay_sla.domain.clocks import CLOCKS, REACTION
 from relay_sla.service_layer.book import book
 from relay_sla.service_layer.clocks import clocks_of, timeline_of
@@ -59,7 +67,10 @@ def ticket_timeline(runtime: Runtime, ticket_id: str) -> list[dict[str, Any]]:
 
 def _calendar(runtime: Runtime, body: dict[str, Any]) -> WorkingCalendar:
     if body.get("calendar") is not None:
-        return WorkingCalendar(parse_calendar(body["calendar"]))
+        try:
+            return WorkingCalendar(require_working_time(parse_calendar(body["calendar"])))
+        except InvalidInput as exc:
+            raise exc.within("calendar") from None
     if body.get("calendar_id") is None:
         raise InvalidInput("give a calendar_id or an inline calendar", field="calendar_id")
     with runtime.db.sessions() as s:
@@ -78,10 +89,25 @@ def _pauses(body: dict[str, Any]) -> list[tuple[datetime, datetime]]:
     return out
 
 
+@contextmanager
+def _asked_of(body: dict[str, Any]) -> Iterator[None]:
+    """The arithmetic names its own arguments (start, end, pauses.0.start), as the preview
+    does, but for the duration, which it takes in seconds, and the calendar it was asked."""
+    try:
+        yield
+    except NoWorkingTime as exc:
+        raise NoWorkingTime(exc.detail, field="calendar" if body.get("calendar") else "calendar_id") from exc
+    except OutsideSupportedYears as exc:
+        if "seconds" not in exc.errors:
+            raise
+        raise OutsideSupportedYears(exc.detail, field="minutes") from exc
+
+
 def preview_due(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     calendar = _calendar(runtime, body)
     seconds = body["minutes"] * 60
-    due = calendar.add(body["start"], seconds, _pauses(body))
+    with _asked_of(body):
+        due = calendar.add(body["start"], seconds, _pauses(body))
     return {"start": body["start"], "minutes": body["minutes"], "due": due}
 
 
@@ -89,5 +115,6 @@ def preview_between(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if body["end"] < body["start"]:
         raise InvalidInput("the end comes after the start", field="end")
     calendar = _calendar(runtime, body)
-    seconds = calendar.between(body["start"], body["end"], _pauses(body))
+    with _asked_of(body):
+        seconds = calendar.between(body["start"], body["end"], _pauses(body))
     return {"start": body["start"], "end": body["end"], "working_seconds": seconds, "working_minutes": seconds / 60}
