@@ -85,6 +85,9 @@ class EndpointDoc:
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # Other successful answers the route gives without a body (a DELETE that answers 204,
+    # or 200 with what it did instead); OpenAPI lists them beside `status`.
+    also: tuple[int, ...] = ()
     form: Schema | None = None
     headers: tuple[Header, ...] = ()
     response_headers: tuple[Header, ...] = ()
@@ -208,6 +211,7 @@ def endpoint(
     form: Schema | type[Schema] | None = None,
     headers: Iterable[Header] = (),
     response_headers: Iterable[Header] = (),
+    also: Iterable[int] = (),
 ) -> Callable[[Callable], Callable]:
     doc = EndpointDoc(
         roles=frozenset(roles),
@@ -221,6 +225,7 @@ def endpoint(
         form=_schema(form),
         headers=tuple(headers),
         response_headers=tuple(response_headers),
+        also=tuple(also),
     )
     if not doc.roles:
         raise ValueError(f"endpoint {summary!r} must allow at least one role")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 from apispec import APISpec
@@ -93,6 +94,8 @@ def _operation(doc: EndpointDoc, path_params: list[dict[str, Any]]) -> dict[str,
     if doc.response is not None:
         ok["content"] = {"application/json": {"schema": doc.response}}
     op["responses"][str(doc.status)] = ok
+    for code in doc.also:
+        op["responses"][str(code)] = {"description": HTTPStatus(code).phrase}
     problem = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     codes = {401, 403, *doc.errors, *(code for h in doc.headers for code in h.errors)}
     if path_params:
