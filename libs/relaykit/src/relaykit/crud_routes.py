@@ -52,7 +52,7 @@ from typing import Any
 from flask import Flask, Response, url_for
 from marshmallow import Schema
 
-from relaykit.http import endpoint
+from relaykit.http import LOCATION, Header, endpoint
 
 _PARAM = re.compile(r"<(?:[a-zA-Z_]+:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
 
@@ -69,6 +69,7 @@ class Op:
     run: Callable[..., Any]
     errors: Iterable[int] = ()
     query: SchemaLike | None = None
+    headers: Iterable[Header] = ()  # request headers it reads (If-Match, say), for OpenAPI
 
 
 def path_params(rule: str) -> list[str]:
@@ -109,6 +110,7 @@ def register_crud(
     items_key: str | None = "items",
     present: Callable[[Any], Any] | None = None,
     headers: Callable[[Any], Mapping[str, str]] | None = None,
+    response_headers: Iterable[Header] = (),
 ) -> None:
     """Register the list / create / get / update / delete routes of the resource at `path`.
 
@@ -121,7 +123,8 @@ def register_crud(
     carries its own cursor, say). `present` turns what create, get and update return into
     what `item` dumps; a created item's Location reads `id_attr` of the use case's own
     result, before `present`. `headers(result)` adds headers (an ETag, say) to create, get
-    and update. Without a `get`, a created item has no Location: there is nowhere to point.
+    and update, declared for OpenAPI as `response_headers`. Without a `get`, a created item
+    has no Location: there is nowhere to point.
     """
     plural = plural or f"{name}s"
     item_path = f"{path}/{id_part}"
@@ -165,6 +168,7 @@ def register_crud(
         body: SchemaLike | None = None,
         response: SchemaLike | None = item,
         status: int = 200,
+        answers: Iterable[Header] = (),
     ) -> None:
         if op is None:
             return
@@ -183,11 +187,27 @@ def register_crud(
             status=status,
             tags=tags,
             errors=op.errors,
+            headers=op.headers,
+            response_headers=answers,
         )
         app.add_url_rule(rule, endpoint=endpoint_name, view_func=declared(view), methods=[method])
 
+    answers = tuple(response_headers)
+    located = (LOCATION, *answers) if get is not None else answers
     route(listing, path, "GET", f"{prefix}list_{plural}", read, list_items, response=items)
-    route(create, path, "POST", f"{prefix}create_{name}", write, create_item, body=create_body, status=201)
-    route(get, item_path, "GET", get_name, read, one_item)
-    route(update, item_path, "PATCH", f"{prefix}{update_verb}_{name}", write, one_item, body=patch_body)
+    route(
+        create,
+        path,
+        "POST",
+        f"{prefix}create_{name}",
+        write,
+        create_item,
+        body=create_body,
+        status=201,
+        answers=located,
+    )
+    route(get, item_path, "GET", get_name, read, one_item, answers=answers)
+    route(
+        update, item_path, "PATCH", f"{prefix}{update_verb}_{name}", write, one_item, body=patch_body, answers=answers
+    )
     route(delete, item_path, "DELETE", f"{prefix}delete_{name}", write, delete_item, response=None, status=204)

@@ -3,13 +3,11 @@ the ticket, time entries, the customer's rating, history and time in each status
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, request, send_file, url_for
-from marshmallow import Schema, ValidationError
 from werkzeug.formparser import MultiPartParser
 
 from relay_tickets.adapters.activity_repository import AttachmentRecord
@@ -17,8 +15,11 @@ from relay_tickets.adapters.attachments import AttachmentStore, Upload
 from relay_tickets.domain.comments import AttachmentInfo
 from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints.schemas_activity import (
+    MAX_FILES,
+    AttachmentFormSchema,
     AttachmentListSchema,
     CommentCreateSchema,
+    CommentFormSchema,
     CommentPageSchema,
     CommentSchema,
     HistoryPageSchema,
@@ -32,14 +33,13 @@ from relay_tickets.entrypoints.schemas_activity import (
 )
 from relay_tickets.service_layer import activity as use
 from relaykit.errors import BadRequest, InvalidInput, UnsupportedMediaType
-from relaykit.http import endpoint, flatten_errors, load_json
+from relaykit.http import ETAG, IF_MATCH, endpoint, load_form
 from relaykit.identity import CONTACT, STAFF, SYSTEM
 from relaykit.service import Runtime
 
 READERS = STAFF | {SYSTEM, CONTACT}
 STAFF_AND_SYSTEM = STAFF | {SYSTEM}
 FILE_FIELD = "attachments"
-MAX_FILES = 10
 # Text fields of a multipart comment: 100 000 characters of UTF-8 and some room.
 FORM_FIELD_BYTES = 512 * 1024
 COMMENT_FORM_FIELDS = frozenset({"body", "public", "format", "mentions"})
@@ -104,20 +104,6 @@ def _multipart(runtime: Runtime, limit: int, allowed: frozenset[str]) -> Iterato
             upload.discard()
 
 
-def _load_form(schema: Schema, data: dict[str, Any]) -> Any:
-    if "mentions" in data:
-        try:
-            data = data | {"mentions": json.loads(data["mentions"])}
-        except ValueError:
-            raise InvalidInput("mentions is a JSON list of {kind, id}", field="mentions") from None
-    try:
-        return schema.load(data)
-    except ValidationError as e:
-        errors = flatten_errors(e.messages)
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"invalid form: {name}: {messages[0]}", errors=errors) from None
-
-
 def _is_multipart() -> bool:
     return request.mimetype == "multipart/form-data"
 
@@ -177,32 +163,32 @@ def _comment_added_out(result: use.CommentAdded) -> dict[str, Any]:
 
 
 def register_activity_routes(app: Flask, runtime: Runtime) -> None:
+    comment_form = CommentFormSchema()
+
     # -- comments ------------------------------------------------------------------------------
     @app.post("/tickets/<int:number>/comments")
     @endpoint(
         roles=READERS,
         summary="Comment on a ticket (JSON, or multipart/form-data with files in `attachments`)",
+        body=CommentCreateSchema,
+        form=comment_form,
+        headers=[IF_MATCH],
         response=CommentSchema,
+        response_headers=[ETAG],
         status=201,
         tags=["comments"],
         errors=[400, 404, 409, 413, 415, 422],
     )
-    def add_comment(number: int):
+    def add_comment(number: int, body):
         v = callers.viewer(runtime)
         if_match = callers.if_match()
-        if _is_multipart():
+        if body is None:  # multipart/form-data
             limit = use.attachment_limit(runtime, number, v)
             with _multipart(runtime, limit, COMMENT_FORM_FIELDS) as (data, files):
-                body = _load_form(CommentCreateSchema(), data)
-                result = use.add_comment(runtime, number, _command(body), v, files=files, if_match=if_match)
-        elif request.mimetype == "application/json" or request.mimetype.endswith("+json"):
-            body = load_json(CommentCreateSchema())
-            result = use.add_comment(runtime, number, _command(body), v, if_match=if_match)
+                form = load_form(comment_form, data)
+                result = use.add_comment(runtime, number, _command(form), v, files=files, if_match=if_match)
         else:
-            raise UnsupportedMediaType(
-                f"send application/json or multipart/form-data (got {request.mimetype or 'nothing'})",
-                field="Content-Type",
-            )
+            result = use.add_comment(runtime, number, _command(body), v, if_match=if_match)
         headers = {} if result.follow_up else callers.etag(result.ticket.version)
         return _comment_added_out(result), headers
 
@@ -233,6 +219,7 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
     @endpoint(
         roles=STAFF_AND_SYSTEM,
         summary="Attach files to a ticket without a comment (multipart/form-data, files in `attachments`)",
+        form=AttachmentFormSchema,
         response=AttachmentListSchema,
         status=201,
         tags=["attachments"],
@@ -285,7 +272,9 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
         roles=STAFF,
         summary="Log time spent on a ticket",
         body=TimeEntryCreateSchema,
+        headers=[IF_MATCH],
         response=TimeLoggedSchema,
+        response_headers=[ETAG],
         status=201,
         tags=["time"],
         errors=[404, 409],
@@ -308,6 +297,7 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
         roles=STAFF_AND_SYSTEM,
         summary="Time logged on a ticket, and its total",
         response=TimeEntriesSchema,
+        response_headers=[ETAG],
         tags=["time"],
         errors=[404],
     )
@@ -325,7 +315,9 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
         roles={CONTACT},
         summary="Rate the resolution (the ticket's contact, once it is resolved or closed)",
         body=RatingCreateSchema,
+        headers=[IF_MATCH],
         response=RatingSchema,
+        response_headers=[ETAG],
         status=201,
         tags=["rating"],
         errors=[404, 409],

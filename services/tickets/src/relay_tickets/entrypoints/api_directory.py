@@ -26,7 +26,7 @@ from relay_tickets.entrypoints import schemas_directory as sd
 from relay_tickets.service_layer.directory import Directory
 from relaykit.crud_routes import Op, register_crud
 from relaykit.errors import BadRequest
-from relaykit.http import current_identity, endpoint
+from relaykit.http import ETAG, IF_MATCH, current_identity, endpoint
 from relaykit.identity import ADMINISTRATOR, STAFF
 from relaykit.identity import SYSTEM as SYSTEM_ROLE
 from relaykit.service import Runtime
@@ -188,6 +188,7 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
         create_body=r.create,
         patch_body=r.patch,
         headers=etag,
+        response_headers=[ETAG],
         listing=Op(f"List {many}, by name", list_entries, query=r.query),
         create=Op(f"Create {one}", lambda body: directory.create(cls, body, caller(), now=now()), errors=[409]),
         get=Op(f"Read {one}", lambda entry_id: directory.get(cls, entry_id), errors=[404]),
@@ -195,12 +196,19 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
             f"Change {one} (only the fields sent)",
             lambda entry_id, body: directory.update(cls, entry_id, body, caller(), if_match=if_match(), now=now()),
             errors=[400, 404, 409],
+            headers=[IF_MATCH],
         ),
     )
 
     def switch(verb: str, active: bool) -> None:
         @endpoint(
-            roles=r.writers, summary=f"{verb.capitalize()} {one}", response=r.out, tags=TAGS, errors=[400, 404, 409]
+            roles=r.writers,
+            summary=f"{verb.capitalize()} {one}",
+            headers=[IF_MATCH],
+            response=r.out,
+            response_headers=[ETAG],
+            tags=TAGS,
+            errors=[400, 404, 409],
         )
         def set_active(id: str):
             entry = directory.set_active(cls, id, active, caller(), if_match=if_match(), now=now())

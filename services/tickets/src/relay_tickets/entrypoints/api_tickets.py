@@ -15,7 +15,7 @@ from relay_tickets.entrypoints.schemas_tickets import (
 )
 from relay_tickets.service_layer import tickets as use
 from relay_tickets.service_layer.unit_of_work import settings_store
-from relaykit.http import endpoint
+from relaykit.http import ETAG, IDEMPOTENCY_KEY, IF_MATCH, LOCATION, endpoint
 from relaykit.identity import CONTACT, STAFF, SYSTEM
 from relaykit.service import Runtime
 
@@ -36,7 +36,9 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
         roles=READERS,
         summary="Register a ticket",
         body=TicketCreateSchema,
+        headers=[IDEMPOTENCY_KEY],
         response=TicketSchema,
+        response_headers=[LOCATION, ETAG],
         status=201,
         tags=["tickets"],
         errors=[409],
@@ -49,7 +51,14 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
         return show(ticket, v), headers
 
     @app.get("/tickets/<int:number>")
-    @endpoint(roles=READERS, summary="Read a ticket", response=TicketSchema, tags=["tickets"], errors=[404])
+    @endpoint(
+        roles=READERS,
+        summary="Read a ticket",
+        response=TicketSchema,
+        response_headers=[ETAG],
+        tags=["tickets"],
+        errors=[404],
+    )
     def get_ticket(number: int):
         v = callers.viewer(runtime)
         ticket, links = use.get_ticket_with_links(runtime, number, v)
@@ -60,7 +69,9 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
         roles=STAFF_AND_SYSTEM,
         summary="Change fields of a ticket (If-Match: its ETag)",
         body=TicketEditSchema,
+        headers=[IF_MATCH],
         response=TicketSchema,
+        response_headers=[ETAG],
         tags=["tickets"],
         errors=[404, 409],
     )
@@ -74,7 +85,9 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
         roles=READERS,
         summary="Move a ticket along its lifecycle",
         body=StatusChangeSchema,
+        headers=[IF_MATCH],
         response=TicketSchema,
+        response_headers=[ETAG],
         tags=["tickets"],
         errors=[404, 409],
     )
@@ -88,7 +101,9 @@ def register_ticket_routes(app: Flask, runtime: Runtime) -> None:
         roles=STAFF_AND_SYSTEM,
         summary="Set the responsible and observers",
         body=AssignSchema,
+        headers=[IF_MATCH],
         response=TicketSchema,
+        response_headers=[ETAG],
         tags=["tickets"],
         errors=[404, 409],
     )

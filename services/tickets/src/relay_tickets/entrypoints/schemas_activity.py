@@ -7,7 +7,10 @@ from marshmallow import Schema, fields, post_load, validate
 
 from relay_tickets.domain.comments import BODY_MAX, FORMATS, MENTION_KINDS, Mention
 from relay_tickets.domain.ticket import RATINGS
-from relaykit.fields import INT64
+from relaykit.fields import INT64, JsonText, Upload
+
+MAX_FILES = 10  # in one request
+MENTIONS_MAX = 50
 
 
 class MentionSchema(Schema):
@@ -25,7 +28,29 @@ class CommentCreateSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
     public = fields.Boolean(load_default=None, allow_none=True)
     format = fields.String(load_default="text", validate=validate.OneOf(FORMATS))
-    mentions = fields.List(fields.Nested(MentionSchema), load_default=list, validate=validate.Length(max=50))
+    mentions = fields.List(fields.Nested(MentionSchema), load_default=list, validate=validate.Length(max=MENTIONS_MAX))
+
+
+def _files(**kwargs) -> fields.List:
+    return fields.List(Upload(), validate=validate.Length(max=MAX_FILES), **kwargs)
+
+
+class CommentFormSchema(CommentCreateSchema):
+    """multipart/form-data: the comment's fields as text parts, mentions as JSON text; its files."""
+
+    mentions = JsonText(
+        fields.List(fields.Nested(MentionSchema), validate=validate.Length(max=MENTIONS_MAX)),
+        load_default=list,
+        max_length=MENTIONS_MAX * 64,
+        metadata={"description": '[{"kind": "employee", "id": "..."}, ...]'},
+    )
+    attachments = _files(metadata={"description": "the files, each up to the desk's attachment_max_bytes"})
+
+
+class AttachmentFormSchema(Schema):
+    """multipart/form-data: files in `attachments`."""
+
+    attachments = _files(required=True, metadata={"description": "each up to the desk's attachment_max_bytes"})
 
 
 class PageQuerySchema(Schema):
