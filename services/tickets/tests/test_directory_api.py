@@ -146,6 +146,7 @@ def test_contacts_of_a_company_and_private_persons(api, directory):
         copy_to="Boss@Acme.example",
         manager={"kind": "employee", "id": manager["id"]},
         service_object_ids=[site["id"]],
+        headers=ADMIN,  # what a customer may see is the administrator's to give
     )
     assert wile["emails"] == ["wile@acme.example", "w.coyote@acme.example"] and wile["copy_to"] == "boss@acme.example"
     assert wile["phones"] == ["+15550102001"] and wile["service_object_ids"] == [site["id"]]
@@ -160,6 +161,7 @@ def test_contacts_of_a_company_and_private_persons(api, directory):
         company_id=globex["id"],
         portal_access="supervised",
         supervised_company_ids=[acme["id"]],
+        headers=ADMIN,
     )
     assert hank["supervised_company_ids"] == [acme["id"]]
 

@@ -68,7 +68,7 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
                 "portal_access": "service_objects",
                 "service_object_ids": [site["id"]],
             },
-            headers=SPECIALIST,
+            headers=ADMIN,
         ),
         201,
     )

@@ -46,10 +46,10 @@ class Viewer:
     def actor(self) -> Actor:
         ident = self.identity
         if self.is_contact:
-            return Actor(CONTACT_PARTY, ident.subject, ident.channel or "portal", ident.name)
+            return Actor(CONTACT_PARTY, ident.subject, ident.channel or "portal", ident.name, ident.role)
         if ident.role == SYSTEM:
-            return Actor(SYSTEM_PARTY, ident.subject, ident.channel or "api", ident.name)
-        return Actor(EMPLOYEE, ident.subject, ident.channel or "agent", ident.name)
+            return Actor(SYSTEM_PARTY, ident.subject, ident.channel or "api", ident.name, ident.role)
+        return Actor(EMPLOYEE, ident.subject, ident.channel or "agent", ident.name, ident.role)
 
     def can_see(self, ticket) -> bool:
         if not self.is_contact:

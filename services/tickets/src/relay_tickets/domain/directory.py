@@ -200,6 +200,11 @@ class Entry:
     # What `apply` may change (active changes through deactivate/activate only).
     MUTABLE: ClassVar[tuple[str, ...]]
     STAMPS: ClassVar[tuple[str, ...]] = ("id", "active", "version", "created_at", "updated_at")
+    # Fields whose change widens what someone may see or do: an administrator's act
+    # (see `widened`), named in this order when several change at once.
+    GRANTS: ClassVar[tuple[str, ...]] = ()
+    # Ours (staff): only administrators write these at all, whatever changes.
+    STAFF_SIDE: ClassVar[bool] = False
 
     id: str
     active: bool = True
@@ -240,6 +245,22 @@ class Entry:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
+
+    # -- who may change it --
+    def widened(self, before: Entry | None) -> list[str]:
+        """The fields whose change (from `before`; None: creating) widens what someone may
+        see or do, in GRANTS order: on a staff entry, every field that changed."""
+        if self.STAFF_SIDE:
+            old = before.content() if before is not None else {}
+            new = self.content()
+            return [name for name in self.MUTABLE if name not in old or old[name] != new[name]]
+        if before is None:
+            return []  # a new entry is in nobody's reach yet
+        return [name for name in self.GRANTS if getattr(self, name) != getattr(before, name)]
+
+    def widened_by_activation(self) -> bool:
+        """Whether activating this entry gives someone back more than anyone may create."""
+        return self.STAFF_SIDE
 
     # -- changes --
     def apply(self, changes: Mapping[str, Any], now: datetime) -> bool:
@@ -294,7 +315,9 @@ def _observers(value: Any) -> tuple[Party, ...]:
 @dataclass(kw_only=True)
 class Employee(Entry):
     KIND: ClassVar[str] = "employee"
-    MUTABLE: ClassVar[tuple[str, ...]] = ("name", "email", "phone", "role", "groups")
+    # The role and groups first: what an employee may do, before how they are called.
+    MUTABLE: ClassVar[tuple[str, ...]] = ("role", "groups", "email", "name", "phone")
+    STAFF_SIDE: ClassVar[bool] = True
 
     name: str
     email: str
@@ -314,7 +337,8 @@ class Employee(Entry):
 @dataclass(kw_only=True)
 class Group(Entry):
     KIND: ClassVar[str] = "group"
-    MUTABLE: ClassVar[tuple[str, ...]] = ("name", "members", "notification_list")
+    MUTABLE: ClassVar[tuple[str, ...]] = ("members", "notification_list", "name")
+    STAFF_SIDE: ClassVar[bool] = True
 
     name: str
     members: tuple[str, ...] = ()
@@ -368,6 +392,7 @@ class Contact(Entry):
         "service_object_ids",
         "supervised_company_ids",
     )
+    GRANTS: ClassVar[tuple[str, ...]] = ("portal_access", "company_id", "supervised_company_ids", "service_object_ids")
 
     name: str
     # The first is the main address; any of them matches incoming mail.
@@ -409,6 +434,43 @@ class Contact(Entry):
     def main_email(self) -> str | None:
         return self.emails[0] if self.emails else None
 
+    def reach(self) -> frozenset[tuple[str, str]]:
+        """What the contact may see and do beyond their own tickets, which every contact sees:
+        ("company", id) whose tickets they see, ("object", id) whose tickets they see,
+        ("files_on", id) a service object they may register tickets about."""
+        out = {("files_on", o) for o in self.service_object_ids}
+        if self.portal_access == SERVICE_OBJECTS:
+            out |= {("object", o) for o in self.service_object_ids}
+        if self.portal_access in (COMPANY, SUPERVISED) and self.company_id is not None:
+            out.add(("company", self.company_id))
+        if self.portal_access == SUPERVISED:
+            out |= {("company", c) for c in self.supervised_company_ids}
+        return frozenset(out)
+
+    def widened(self, before: Entry | None) -> list[str]:
+        """Only what adds to the contact's reach: narrowing it, or moving a contact who sees
+        only their own tickets to another company, is anyone's to do."""
+        old = before.reach() if isinstance(before, Contact) else frozenset()
+        gained = self.reach() - old
+        if not gained:
+            return []
+        prior = before if isinstance(before, Contact) else None
+        causes = set()
+        for what, ident in gained:
+            if what == "files_on":
+                causes.add("service_object_ids")
+            elif prior is None or prior.portal_access != self.portal_access:
+                causes.add("portal_access")
+            elif what == "company":
+                moved = ident == self.company_id and prior.company_id != ident
+                causes.add("company_id" if moved else "supervised_company_ids")
+            else:
+                causes.add("service_object_ids")
+        return [name for name in self.GRANTS if name in causes]
+
+    def widened_by_activation(self) -> bool:
+        return bool(self.reach())
+
 
 @dataclass(kw_only=True)
 class ServiceObject(Entry):
@@ -416,6 +478,8 @@ class ServiceObject(Entry):
 
     KIND: ClassVar[str] = "service_object"
     MUTABLE: ClassVar[tuple[str, ...]] = ("company_id", "name", "address", "manager", "observers")
+    # Contacts who see this object's tickets would see another company's once it moved there.
+    GRANTS: ClassVar[tuple[str, ...]] = ("company_id",)
 
     company_id: str
     name: str

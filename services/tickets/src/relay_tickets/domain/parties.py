@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relaykit.errors import InvalidInput
+from relaykit.identity import ADMINISTRATOR
 
 EMPLOYEE = "employee"
 GROUP = "group"
@@ -40,6 +41,9 @@ class Actor:
     id: str
     channel: str = "api"
     name: str | None = None
+    # The verified caller's role (relaykit.identity); None for Relay's own code (SYSTEM_ACTOR).
+    # Not in to_dict: events name who acted, what they may do is this service's business.
+    role: str | None = None
 
     @property
     def is_employee(self) -> bool:
@@ -54,3 +58,10 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(SYSTEM, "tickets", "system", "Relay")
+
+
+def is_administrator(actor: Actor) -> bool:
+    """May this actor widen someone's access (a customer's reach, a member of staff, the
+    desk's settings)? An administrator's call, or Relay's own code acting as SYSTEM_ACTOR
+    (the demo): a caller of the API always carries its role, so it is never that one."""
+    return actor == SYSTEM_ACTOR or actor.role == ADMINISTRATOR

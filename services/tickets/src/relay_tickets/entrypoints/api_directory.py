@@ -7,8 +7,12 @@ Location), GET /<id>, PATCH /<id> (partial), POST /<id>/deactivate and
 /<id>/activate. GET and every change answer with `ETag: "<version>"`; a change
 sent with `If-Match: "<version>"` is refused (409) if the entry has moved on.
 
+GET /<id>/history: the entry's changes, oldest first (who, when, field, from, to).
+
 Who: all staff and the system read the directory and write the clients' side;
-only administrators write employees and groups; contacts get nothing here.
+only administrators write employees and groups, and change what a customer may
+see (the service layer refuses it to others, naming the field); contacts get
+nothing here.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from marshmallow import Schema
 from relay_tickets.domain.directory import Company, Contact, Employee, Entry, Group, ServiceObject
 from relay_tickets.domain.parties import EMPLOYEE, SYSTEM, Actor
 from relay_tickets.entrypoints import schemas_directory as sd
+from relay_tickets.entrypoints.schemas_history import DirectoryHistoryPageSchema, HistoryQuerySchema, history_out
 from relay_tickets.service_layer.directory import Directory
 from relaykit.crud_routes import Op, register_crud
 from relaykit.errors import BadRequest
@@ -133,7 +138,7 @@ def caller() -> Actor:
     """The verified caller as the actor of directory events."""
     ident = current_identity()
     kind = EMPLOYEE if ident.is_staff else SYSTEM
-    return Actor(kind, ident.subject, getattr(ident, "channel", None) or "api", ident.name)
+    return Actor(kind, ident.subject, getattr(ident, "channel", None) or "api", ident.name, ident.role)
 
 
 def if_match() -> list[int] | None:
@@ -218,3 +223,17 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
 
     switch("deactivate", False)
     switch("activate", True)
+
+    @endpoint(
+        roles=READERS,
+        summary=f"The changes of {one}, oldest first",
+        query=HistoryQuerySchema,
+        response=DirectoryHistoryPageSchema,
+        tags=TAGS,
+        errors=[404],
+    )
+    def entry_history(id: str, query):
+        page = directory.history(cls, id, after=query["cursor"], limit=query["limit"])
+        return {"items": [history_out(row) for row in page.items], "next_cursor": page.next_cursor}
+
+    app.add_url_rule(f"{r.path}/<id>/history", endpoint=f"history_{r.key}", view_func=entry_history, methods=["GET"])

@@ -7,13 +7,21 @@ tickets with them); contacts see only what the portal offers them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from flask import Flask, Response, url_for
 
+from relay_tickets.domain.parties import Actor
 from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints import schemas_settings as s
-from relay_tickets.service_layer.settings import attributes, catalog, desk, lifecycles
+from relay_tickets.entrypoints.schemas_history import (
+    DirectoryHistoryPageSchema,
+    SettingsHistoryQuerySchema,
+    history_out,
+)
+from relay_tickets.service_layer.settings import attributes, catalog, desk, history, lifecycles
 from relaykit.crud_routes import Op, register_crud
 from relaykit.http import endpoint
 from relaykit.identity import ADMINISTRATOR, CONTACT, STAFF
@@ -29,6 +37,19 @@ def _no_content() -> Response:
     return Response(status=204)
 
 
+def _caller(runtime: Runtime) -> Actor:
+    return callers.viewer(runtime).actor
+
+
+def _as_caller(runtime: Runtime, use_case: Callable[..., Any]) -> Callable[..., Any]:
+    """The use case with the caller as `by`: the service layer decides who may change settings."""
+
+    def run(*args: Any) -> Any:
+        return use_case(runtime, *args, by=_caller(runtime))
+
+    return run
+
+
 def register_settings_routes(app: Flask, runtime: Runtime) -> None:
     _ticket_type_routes(app, runtime)
     _lifecycle_routes(app, runtime)
@@ -37,6 +58,7 @@ def register_settings_routes(app: Flask, runtime: Runtime) -> None:
     _attribute_routes(app, runtime)
     _category_routes(app, runtime)
     _desk_routes(app, runtime)
+    _history_routes(app, runtime)
     _portal_routes(app, runtime)
 
 
@@ -51,10 +73,10 @@ def _ticket_type_routes(app: Flask, runtime: Runtime) -> None:
         create_body=s.TicketTypeCreateSchema,
         patch_body=s.TicketTypePatchSchema,
         listing=Op("List ticket types", partial(catalog.list_types, runtime)),
-        create=Op("Add a ticket type", partial(catalog.create_type, runtime), errors=[409]),
+        create=Op("Add a ticket type", _as_caller(runtime, catalog.create_type), errors=[409]),
         get=Op("Read a ticket type", partial(catalog.get_type, runtime), errors=[404]),
-        update=Op("Change a ticket type (its key stays)", partial(catalog.update_type, runtime), errors=[404, 409]),
-        delete=Op("Delete an unused ticket type", partial(catalog.delete_type, runtime), errors=[404, 409]),
+        update=Op("Change a ticket type (its key stays)", _as_caller(runtime, catalog.update_type), errors=[404, 409]),
+        delete=Op("Delete an unused ticket type", _as_caller(runtime, catalog.delete_type), errors=[404, 409]),
     )
 
 
@@ -80,7 +102,7 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_set_type_lifecycle(type_id: int, body):
-        return lifecycles.set_lifecycle(runtime, type_id, body["transitions"])
+        return lifecycles.set_lifecycle(runtime, type_id, body["transitions"], by=_caller(runtime))
 
     @app.delete("/settings/ticket-types/<int:type_id>/lifecycle")
     @endpoint(
@@ -91,7 +113,7 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_reset_type_lifecycle(type_id: int):
-        return lifecycles.reset_lifecycle(runtime, type_id)
+        return lifecycles.reset_lifecycle(runtime, type_id, by=_caller(runtime))
 
     @app.get("/settings/lifecycle")
     @endpoint(roles=STAFF, summary="Read the default lifecycle", response=s.LifecycleSchema, tags=TAGS)
@@ -108,7 +130,7 @@ def _lifecycle_routes(app: Flask, runtime: Runtime) -> None:
         errors=[409],
     )
     def settings_set_default_lifecycle(body):
-        return lifecycles.set_lifecycle(runtime, None, body["transitions"])
+        return lifecycles.set_lifecycle(runtime, None, body["transitions"], by=_caller(runtime))
 
 
 def _status_routes(app: Flask, runtime: Runtime) -> None:
@@ -124,14 +146,14 @@ def _status_routes(app: Flask, runtime: Runtime) -> None:
         create_body=s.StatusCreateSchema,
         patch_body=s.StatusPatchSchema,
         listing=Op("List statuses", partial(lifecycles.list_statuses, runtime)),
-        create=Op("Add a custom status", partial(lifecycles.create_status, runtime), errors=[409]),
+        create=Op("Add a custom status", _as_caller(runtime, lifecycles.create_status), errors=[409]),
         get=Op("Read a status", partial(lifecycles.get_status, runtime), errors=[404]),
         update=Op(
             "Change a status (its key, and a built-in one's kind, stay)",
-            partial(lifecycles.update_status, runtime),
+            _as_caller(runtime, lifecycles.update_status),
             errors=[404, 409],
         ),
-        delete=Op("Delete an unused custom status", partial(lifecycles.delete_status, runtime), errors=[404, 409]),
+        delete=Op("Delete an unused custom status", _as_caller(runtime, lifecycles.delete_status), errors=[404, 409]),
     )
 
 
@@ -147,10 +169,10 @@ def _priority_routes(app: Flask, runtime: Runtime) -> None:
         create_body=s.PriorityCreateSchema,
         patch_body=s.PriorityPatchSchema,
         listing=Op("List priorities in their order", partial(catalog.list_priorities, runtime)),
-        create=Op("Add a priority", partial(catalog.create_priority, runtime), errors=[409]),
+        create=Op("Add a priority", _as_caller(runtime, catalog.create_priority), errors=[409]),
         get=Op("Read a priority", partial(catalog.get_priority, runtime), errors=[404]),
-        update=Op("Change a priority (its key stays)", partial(catalog.update_priority, runtime), errors=[404, 409]),
-        delete=Op("Delete an unused priority", partial(catalog.delete_priority, runtime), errors=[404, 409]),
+        update=Op("Change a priority (its key stays)", _as_caller(runtime, catalog.update_priority), errors=[404, 409]),
+        delete=Op("Delete an unused priority", _as_caller(runtime, catalog.delete_priority), errors=[404, 409]),
     )
 
 
@@ -177,7 +199,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_create_attribute(type_id: int, body):
-        created = attributes.create_attribute(runtime, type_id, body)
+        created = attributes.create_attribute(runtime, type_id, body, by=_caller(runtime))
         return created, {"Location": url_for("settings_get_attribute", attribute_id=created.id)}
 
     @app.get("/settings/attributes/<int:attribute_id>")
@@ -195,7 +217,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404, 409],
     )
     def settings_update_attribute(attribute_id: int, body):
-        return attributes.update_attribute(runtime, attribute_id, body)
+        return attributes.update_attribute(runtime, attribute_id, body, by=_caller(runtime))
 
     @app.delete("/settings/attributes/<int:attribute_id>")
     @endpoint(
@@ -206,7 +228,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404],
     )
     def settings_delete_attribute(attribute_id: int):
-        removal = attributes.delete_attribute(runtime, attribute_id)
+        removal = attributes.delete_attribute(runtime, attribute_id, by=_caller(runtime))
         return _no_content() if removal.outcome == "deleted" else removal
 
 
@@ -223,10 +245,10 @@ def _category_routes(app: Flask, runtime: Runtime) -> None:
         create_body=s.CategoryCreateSchema,
         patch_body=s.CategoryPatchSchema,
         listing=Op("List client categories", partial(catalog.list_categories, runtime)),
-        create=Op("Add a client category", partial(catalog.create_category, runtime), errors=[409]),
-        update=Op("Rename or move a client category", partial(catalog.update_category, runtime), errors=[404, 409]),
+        create=Op("Add a client category", _as_caller(runtime, catalog.create_category), errors=[409]),
+        update=Op("Rename or move a client category", _as_caller(runtime, catalog.update_category), errors=[404, 409]),
         delete=Op(
-            "Delete a client category no company is in", partial(catalog.delete_category, runtime), errors=[404, 409]
+            "Delete a client category no company is in", _as_caller(runtime, catalog.delete_category), errors=[404, 409]
         ),
     )
 
@@ -240,7 +262,23 @@ def _desk_routes(app: Flask, runtime: Runtime) -> None:
     @app.patch("/settings/desk")
     @endpoint(roles=ADMIN, summary="Change desk settings", body=s.DeskPatchSchema, response=s.DeskSchema, tags=TAGS)
     def settings_update_desk(body):
-        return desk.update_desk(runtime, body)
+        return desk.update_desk(runtime, body, by=_caller(runtime))
+
+
+def _history_routes(app: Flask, runtime: Runtime) -> None:
+    @app.get("/settings/history")
+    @endpoint(
+        roles=STAFF,
+        summary="Changes of ticket types, custom attributes and desk settings, oldest first",
+        query=SettingsHistoryQuerySchema,
+        response=DirectoryHistoryPageSchema,
+        tags=TAGS,
+    )
+    def settings_history(query):
+        page = history.settings_history(
+            runtime, query.get("kind"), query.get("id"), after=query["cursor"], limit=query["limit"]
+        )
+        return {"items": [history_out(row) for row in page.items], "next_cursor": page.next_cursor}
 
 
 def _portal_routes(app: Flask, runtime: Runtime) -> None:

@@ -10,6 +10,14 @@ References are checked only where they are new: re-sending an entry unchanged
 never fails because one of its old references has since been deactivated.
 New managers and observers must be active (they get the tickets); members,
 notification lists, companies and service objects need only exist.
+
+Who may widen someone's access is checked here, before any of those (403 naming
+the field): what a customer sees (a contact's portal access, its company at the
+levels that open the company's tickets, its service objects and supervised
+companies; a service object's company; reactivating a contact who sees more than
+their own tickets) and anything about staff (employees, groups) is an
+administrator's act. Every change is kept in the directory history (who, when,
+field, from, to), in the change's own transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from relay_tickets.adapters.directory_history import DirectoryHistory, changed_fields
 from relay_tickets.adapters.directory_repository import (
     MAX_PAGE,
     DirectoryRepository,
@@ -50,10 +59,10 @@ from relay_tickets.domain.directory import (
     normalize_email,
     to_party,
 )
-from relay_tickets.domain.parties import EMPLOYEE, GROUP, Actor, Party
+from relay_tickets.domain.parties import EMPLOYEE, GROUP, Actor, Party, is_administrator
 from relaykit.bus.outbox import Outbox
 from relaykit.db import Database
-from relaykit.errors import Conflict, InvalidInput, NotFound
+from relaykit.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 __all__ = [
     "DIRECTORY_EVENTS",
@@ -90,6 +99,15 @@ _CONSTRAINT_FIELDS = (
 class Page:
     items: list[Entry]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+HISTORY_MAX_PAGE = 200
 
 
 def _now(now: datetime | None) -> datetime:
@@ -194,6 +212,30 @@ def _check_unique(repo: DirectoryRepository, entry: Entry, values: Mapping[str, 
                 raise Conflict(f"another contact already has the email {email}", field=f"emails.{i}")
 
 
+def _check_authority(actor: Actor, entry: Entry, widened: Sequence[str]) -> None:
+    """Widening someone's access is an administrator's act: 403 naming the first such field."""
+    if not widened or is_administrator(actor):
+        return
+    name = widened[0]
+    if entry.STAFF_SIDE:
+        detail = f"only an administrator changes {_label(type(entry))}s ({name})"
+    elif isinstance(entry, ServiceObject):
+        detail = "only an administrator moves a service object to another company (who sees its tickets changes)"
+    elif name == "active":
+        detail = "only an administrator reactivates a customer who may see more than their own tickets"
+    else:
+        detail = f"only an administrator changes what a customer may see ({name})"
+    raise Forbidden(detail, field=name)
+
+
+def _state(entry: Entry) -> dict[str, Any]:
+    return entry.content() | {"active": entry.active}
+
+
+def _record(session: Session, entry: Entry, changes: list[tuple[str, Any, Any]], actor: Actor, now: datetime) -> None:
+    DirectoryHistory(session).record(entry.KIND, entry.id, changes, actor, now)
+
+
 def _check_if_match(entry: Entry, if_match: Collection[int] | None) -> None:
     if if_match is not None and entry.version not in if_match:
         raise Conflict(
@@ -264,11 +306,15 @@ class Directory:
             other, after = Employee, entry.members
         else:
             return
+        side = "groups" if other is Employee else "members"
         for affected in repo.get_many(other, sorted(set(before) ^ set(after))):
             loaded = affected.version
             affected.touch(now)
             repo.save(affected, loaded)
             self._emit(session, affected, UPDATED, actor)
+            now_in = list(getattr(affected, side))
+            was_in = sorted(set(now_in) ^ {entry.id})
+            _record(session, affected, [(side, was_in, now_in)], actor, now)
 
     @staticmethod
     def _members(entry: Entry | None) -> tuple[str, ...]:
@@ -283,13 +329,14 @@ class Directory:
         self,
         cls: type[E],
         values: Mapping[str, Any],
-        actor: Actor | None = None,
+        actor: Actor,
         *,
         id: str | None = None,
         now: datetime | None = None,
     ) -> E:
         now = _now(now)
         entry = new_entry(cls, id=id or str(uuid.uuid4()), now=now, **values)
+        _check_authority(actor, entry, entry.widened(None))
         with self.transaction() as (session, repo):
             if id is not None and repo.get(cls, id) is not None:
                 raise Conflict(f"there is already a {_label(cls)} {id}", field="id")
@@ -297,6 +344,7 @@ class Directory:
             _check_unique(repo, entry, values)
             repo.add(entry)
             self._emit(session, entry, CREATED, actor)
+            _record(session, entry, changed_fields(None, _state(entry)), actor, now)
             self._membership_changed(session, repo, entry, (), now, actor)
         return entry
 
@@ -305,7 +353,7 @@ class Directory:
         cls: type[E],
         id_: str,
         changes: Mapping[str, Any],
-        actor: Actor | None = None,
+        actor: Actor,
         *,
         if_match: Collection[int] | None = None,
         now: datetime | None = None,
@@ -317,10 +365,12 @@ class Directory:
             old = copy.copy(entry)
             if not entry.apply(changes, now):
                 return entry
+            _check_authority(actor, entry, entry.widened(old))
             _check_references(repo, changes, old)
             _check_unique(repo, entry, changes)
             repo.save(entry, loaded)
             self._emit(session, entry, UPDATED, actor)
+            _record(session, entry, changed_fields(_state(old), _state(entry)), actor, now)
             self._membership_changed(session, repo, entry, members_before, now, actor)
         return entry
 
@@ -329,7 +379,7 @@ class Directory:
         cls: type[E],
         id_: str,
         active: bool,
-        actor: Actor | None = None,
+        actor: Actor,
         *,
         if_match: Collection[int] | None = None,
         now: datetime | None = None,
@@ -338,6 +388,8 @@ class Directory:
         now = _now(now)
         with self._changing(cls, id_, if_match) as (session, repo, entry):
             loaded = entry.version
+            if entry.active != active and (entry.STAFF_SIDE or (active and entry.widened_by_activation())):
+                _check_authority(actor, entry, ["active"])
             if active:
                 changed, change = entry.activate(now), ACTIVATED
             else:
@@ -354,12 +406,13 @@ class Directory:
             if changed:
                 repo.save(entry, loaded)
                 self._emit(session, entry, change, actor)
+                _record(session, entry, [("active", not active, active)], actor, now)
         return entry
 
-    def deactivate(self, cls: type[E], id_: str, actor: Actor | None = None, **kw: Any) -> E:
+    def deactivate(self, cls: type[E], id_: str, actor: Actor, **kw: Any) -> E:
         return self.set_active(cls, id_, False, actor, **kw)
 
-    def activate(self, cls: type[E], id_: str, actor: Actor | None = None, **kw: Any) -> E:
+    def activate(self, cls: type[E], id_: str, actor: Actor, **kw: Any) -> E:
         return self.set_active(cls, id_, True, actor, **kw)
 
     # -- reads --
@@ -388,6 +441,17 @@ class Directory:
         items = items[:limit]
         last = items[-1] if more and items else None
         return Page(items, encode_cursor(last.name, last.id) if last else None)
+
+    def history(self, cls: type[E], id_: str, *, after: int | None = None, limit: int = 100) -> HistoryPage:
+        """An entry's changes, oldest first; `next_cursor` is None on the last page."""
+        if not 1 <= limit <= HISTORY_MAX_PAGE:
+            raise InvalidInput(f"must be between 1 and {HISTORY_MAX_PAGE}", field="limit")
+        with self.transaction() as (session, repo):
+            self._load(repo, cls, id_)
+            rows = DirectoryHistory(session).page(cls.KIND, id_, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return HistoryPage(rows, rows[-1]["id"] if more and rows else None)
 
     # -- look-ups for the rest of the service (mail matching, assignment) --
     def contact_by_email(self, email: str) -> Contact | None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 
-from relay_tickets.adapters.tables.base import metadata, party, position_col, serial_pk, stamps, uuid_pk
+from relay_tickets.adapters.tables.base import (
+    BigId,
+    json_col,
+    metadata,
+    party,
+    position_col,
+    serial_pk,
+    stamps,
+    uuid_pk,
+)
+from relaykit.db_types import NAME_KEY_LENGTH, UtcDateTime
 
 employees = Table(
     "employees",
@@ -24,8 +34,11 @@ groups = Table(
     metadata,
     uuid_pk(),
     Column("name", String(200), nullable=False, unique=True),
+    # relaykit.db_types.name_key(name): unique however the name is written (Ärger, ÄRGER).
+    Column("name_key", String(NAME_KEY_LENGTH), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     *stamps(),
+    Index("uq_groups_name_key", "name_key", unique=True),
 )
 
 group_members = Table(
@@ -134,4 +147,25 @@ default_observers = Table(
     Column("owner_id", String(36), primary_key=True),
     Column("party_kind", String(10), primary_key=True),
     Column("party_id", String(36), primary_key=True),
+)
+
+# Every change of a directory entry, and of the settings that decide who sees what
+# (ticket types, custom attributes, desk settings): who, when, which field, from, to.
+directory_history = Table(
+    "directory_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    # company, contact, service_object, employee, group; ticket_type, attribute, desk
+    Column("entry_kind", String(20), nullable=False),
+    Column("entry_id", String(36), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_kind", String(10), nullable=False),
+    Column("actor_id", String(120), nullable=False),
+    Column("actor_name", String(200), nullable=True),
+    Column("actor_role", String(20), nullable=True),
+    Column("channel", String(20), nullable=False),
+    Column("field", String(60), nullable=False),
+    json_col("old_value", nullable=True),
+    json_col("new_value", nullable=True),
+    Index("ix_directory_history_entry", "entry_kind", "entry_id", "id"),
 )

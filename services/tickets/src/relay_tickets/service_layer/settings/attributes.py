@@ -9,8 +9,9 @@ from typing import Any
 
 from relay_tickets.adapters.tables.settings import attribute_definitions, ticket_types
 from relay_tickets.domain.catalog import AttributeDefinition
+from relay_tickets.domain.parties import Actor
 from relay_tickets.service_layer.settings.checks import clean_name, get_row, keep_immutable, new_key
-from relay_tickets.service_layer.settings.transactions import changing, reading
+from relay_tickets.service_layer.settings.transactions import changing, reading, remember
 from relaykit.errors import Conflict, InvalidInput
 from relaykit.service import Runtime
 
@@ -56,8 +57,8 @@ def get_attribute(runtime: Runtime, attribute_id: int) -> AttributeDefinition:
         return _attribute(get_row(repo, attribute_definitions, attribute_id, "attribute"))
 
 
-def create_attribute(runtime: Runtime, type_id: int, data: Mapping[str, Any]) -> AttributeDefinition:
-    with changing(runtime, "key") as repo:
+def create_attribute(runtime: Runtime, type_id: int, data: Mapping[str, Any], *, by: Actor) -> AttributeDefinition:
+    with changing(runtime, "key", by=by) as repo:
         get_row(repo, ticket_types, type_id, "ticket type")
         where = attribute_definitions.c.type_id == type_id
         values = {
@@ -76,13 +77,17 @@ def create_attribute(runtime: Runtime, type_id: int, data: Mapping[str, Any]) ->
         }
         _attribute(values | {"id": 0})  # the domain's own checks (a list needs its values)
         attribute_id = repo.insert(attribute_definitions, values)
-        return _attribute(repo.row(attribute_definitions, attribute_id))
+        created = repo.row(attribute_definitions, attribute_id)
+        remember(runtime, repo, by, "attribute", attribute_id, None, created)
+        return _attribute(created)
 
 
-def update_attribute(runtime: Runtime, attribute_id: int, changes: Mapping[str, Any]) -> AttributeDefinition:
+def update_attribute(
+    runtime: Runtime, attribute_id: int, changes: Mapping[str, Any], *, by: Actor
+) -> AttributeDefinition:
     """Dropping list options that tickets hold needs `force`; those tickets keep their
     value (history stays true) but it is no longer offered."""
-    with changing(runtime, "options") as repo:
+    with changing(runtime, "options", by=by) as repo:
         row = get_row(repo, attribute_definitions, attribute_id, "attribute")
         keep_immutable(row, changes, "key", "attribute")
         keep_immutable(row, changes, "kind", "attribute")
@@ -107,17 +112,22 @@ def update_attribute(runtime: Runtime, attribute_id: int, changes: Mapping[str, 
                     )
         _attribute({**row, **values})
         repo.update(attribute_definitions, attribute_id, values)
-        return _attribute(repo.row(attribute_definitions, attribute_id))
+        changed = repo.row(attribute_definitions, attribute_id)
+        remember(runtime, repo, by, "attribute", attribute_id, row, changed)
+        return _attribute(changed)
 
 
-def delete_attribute(runtime: Runtime, attribute_id: int) -> AttributeRemoval:
+def delete_attribute(runtime: Runtime, attribute_id: int, *, by: Actor) -> AttributeRemoval:
     """Deleted when no ticket holds a value for it; otherwise deactivated, so the values stay readable."""
-    with changing(runtime) as repo:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, attribute_definitions, attribute_id, "attribute")
         type_key = get_row(repo, ticket_types, row["type_id"], "ticket type")["key"]
         holding = sum(repo.attribute_values(type_key, row["key"]).values())
         if holding:
             repo.update(attribute_definitions, attribute_id, {"active": False})
-            return AttributeRemoval("deactivated", holding, _attribute(repo.row(attribute_definitions, attribute_id)))
+            changed = repo.row(attribute_definitions, attribute_id)
+            remember(runtime, repo, by, "attribute", attribute_id, row, changed)
+            return AttributeRemoval("deactivated", holding, _attribute(changed))
         repo.delete(attribute_definitions, attribute_id)
+        remember(runtime, repo, by, "attribute", attribute_id, row, None)
         return AttributeRemoval("deleted", 0, _attribute(row))

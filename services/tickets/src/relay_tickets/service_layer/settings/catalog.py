@@ -9,6 +9,7 @@ from typing import Any
 from relay_tickets.adapters.settings_repository import SettingsRepository
 from relay_tickets.adapters.tables.settings import attribute_definitions, client_categories, priorities, ticket_types
 from relay_tickets.domain.catalog import Priority, TicketType
+from relay_tickets.domain.parties import Actor
 from relay_tickets.service_layer.settings.checks import (
     check_deletable,
     clean_name,
@@ -18,7 +19,7 @@ from relay_tickets.service_layer.settings.checks import (
     new_key,
     settle_default,
 )
-from relay_tickets.service_layer.settings.transactions import changing, reading
+from relay_tickets.service_layer.settings.transactions import changing, reading, remember
 from relaykit.errors import Conflict
 from relaykit.service import Runtime
 
@@ -36,8 +37,8 @@ def get_type(runtime: Runtime, type_id: int) -> TicketType:
         return TicketType(**get_row(repo, ticket_types, type_id, "ticket type"))
 
 
-def create_type(runtime: Runtime, data: Mapping[str, Any]) -> TicketType:
-    with changing(runtime, "key") as repo:
+def create_type(runtime: Runtime, data: Mapping[str, Any], *, by: Actor) -> TicketType:
+    with changing(runtime, "key", by=by) as repo:
         values = {
             "key": new_key(repo, ticket_types, data["key"], "ticket type"),
             "name": clean_name(data["name"]),
@@ -50,13 +51,15 @@ def create_type(runtime: Runtime, data: Mapping[str, Any]) -> TicketType:
         values = defaulted(None, values, "ticket type")
         values["id"] = repo.insert(ticket_types, values)
         settle_default(repo, ticket_types, "ticket type", None, values, None)
-        return TicketType(**repo.row(ticket_types, values["id"]))
+        created = repo.row(ticket_types, values["id"])
+        remember(runtime, repo, by, "ticket_type", values["id"], None, created)
+        return TicketType(**created)
 
 
-def update_type(runtime: Runtime, type_id: int, changes: Mapping[str, Any]) -> TicketType:
+def update_type(runtime: Runtime, type_id: int, changes: Mapping[str, Any], *, by: Actor) -> TicketType:
     """The internal flag applies to tickets registered (or re-typed) from now on: existing
     tickets keep theirs, so a type made public never exposes earlier internal work."""
-    with changing(runtime) as repo:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, ticket_types, type_id, "ticket type")
         keep_immutable(row, changes, "key", "ticket type")
         values = {k: v for k, v in changes.items() if k in TYPE_FIELDS}
@@ -65,17 +68,20 @@ def update_type(runtime: Runtime, type_id: int, changes: Mapping[str, Any]) -> T
         after = defaulted(row, values, "ticket type")
         repo.update(ticket_types, type_id, {k: after[k] for k in TYPE_FIELDS})
         settle_default(repo, ticket_types, "ticket type", row, after, changes.get("new_default"))
-        return TicketType(**repo.row(ticket_types, type_id))
+        changed = repo.row(ticket_types, type_id)
+        remember(runtime, repo, by, "ticket_type", type_id, row, changed)
+        return TicketType(**changed)
 
 
-def delete_type(runtime: Runtime, type_id: int) -> None:
-    with changing(runtime) as repo:
+def delete_type(runtime: Runtime, type_id: int, *, by: Actor) -> None:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, ticket_types, type_id, "ticket type")
         check_deletable(repo, ticket_types, row, "ticket type", repo.count_tickets(type=row["key"]), "are of type")
         repo.replace_transitions(type_id, [])
         for attr in repo.rows(attribute_definitions, attribute_definitions.c.type_id == type_id):
             repo.delete(attribute_definitions, attr["id"])
         repo.delete(ticket_types, type_id)
+        remember(runtime, repo, by, "ticket_type", type_id, row, None)
 
 
 # -- priorities ---------------------------------------------------------------------------------
@@ -96,8 +102,8 @@ def get_priority(runtime: Runtime, priority_id: int) -> Priority:
         return _priority(get_row(repo, priorities, priority_id, "priority"))
 
 
-def create_priority(runtime: Runtime, data: Mapping[str, Any]) -> Priority:
-    with changing(runtime, "key") as repo:
+def create_priority(runtime: Runtime, data: Mapping[str, Any], *, by: Actor) -> Priority:
+    with changing(runtime, "key", by=by) as repo:
         values = {
             "key": new_key(repo, priorities, data["key"], "priority"),
             "name": clean_name(data["name"]),
@@ -113,8 +119,8 @@ def create_priority(runtime: Runtime, data: Mapping[str, Any]) -> Priority:
         return _priority(repo.row(priorities, values["id"]))
 
 
-def update_priority(runtime: Runtime, priority_id: int, changes: Mapping[str, Any]) -> Priority:
-    with changing(runtime) as repo:
+def update_priority(runtime: Runtime, priority_id: int, changes: Mapping[str, Any], *, by: Actor) -> Priority:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, priorities, priority_id, "priority")
         keep_immutable(row, changes, "key", "priority")
         values = {k: v for k, v in changes.items() if k in PRIORITY_FIELDS}
@@ -129,8 +135,8 @@ def update_priority(runtime: Runtime, priority_id: int, changes: Mapping[str, An
         return _priority(repo.row(priorities, priority_id))
 
 
-def delete_priority(runtime: Runtime, priority_id: int) -> None:
-    with changing(runtime) as repo:
+def delete_priority(runtime: Runtime, priority_id: int, *, by: Actor) -> None:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, priorities, priority_id, "priority")
         check_deletable(repo, priorities, row, "priority", repo.count_tickets(priority=row["key"]), "have priority")
         repo.delete(priorities, priority_id)
@@ -150,8 +156,8 @@ def list_categories(runtime: Runtime) -> list[dict[str, Any]]:
         return repo.rows(client_categories)
 
 
-def create_category(runtime: Runtime, data: Mapping[str, Any]) -> dict[str, Any]:
-    with changing(runtime, "name") as repo:
+def create_category(runtime: Runtime, data: Mapping[str, Any], *, by: Actor) -> dict[str, Any]:
+    with changing(runtime, "name", by=by) as repo:
         values = {
             "name": _unique_category_name(repo, data["name"]),
             "position": data["position"] if data["position"] is not None else repo.next_position(client_categories),
@@ -159,8 +165,8 @@ def create_category(runtime: Runtime, data: Mapping[str, Any]) -> dict[str, Any]
         return repo.row(client_categories, repo.insert(client_categories, values))
 
 
-def update_category(runtime: Runtime, category_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
-    with changing(runtime, "name") as repo:
+def update_category(runtime: Runtime, category_id: int, changes: Mapping[str, Any], *, by: Actor) -> dict[str, Any]:
+    with changing(runtime, "name", by=by) as repo:
         get_row(repo, client_categories, category_id, "client category")
         values = {k: changes[k] for k in ("name", "position") if k in changes}
         if "name" in values:
@@ -169,8 +175,8 @@ def update_category(runtime: Runtime, category_id: int, changes: Mapping[str, An
         return repo.row(client_categories, category_id)
 
 
-def delete_category(runtime: Runtime, category_id: int) -> None:
-    with changing(runtime) as repo:
+def delete_category(runtime: Runtime, category_id: int, *, by: Actor) -> None:
+    with changing(runtime, by=by) as repo:
         row = get_row(repo, client_categories, category_id, "client category")
         used = repo.count_companies(row["id"])
         if used:

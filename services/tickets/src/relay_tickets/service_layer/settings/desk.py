@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from relay_tickets.adapters.settings_store import DESK_DEFAULTS
-from relay_tickets.service_layer.settings.transactions import changing, reading
+from relay_tickets.domain.parties import Actor
+from relay_tickets.service_layer.settings.transactions import changing, reading, remember
 from relay_tickets.service_layer.unit_of_work import settings_store
 from relaykit.service import Runtime
 
@@ -17,11 +18,14 @@ def get_desk(runtime: Runtime) -> dict[str, Any]:
         return DESK_DEFAULTS | repo.desk_values()
 
 
-def update_desk(runtime: Runtime, changes: Mapping[str, Any]) -> dict[str, Any]:
-    with changing(runtime) as repo:
+def update_desk(runtime: Runtime, changes: Mapping[str, Any], *, by: Actor) -> dict[str, Any]:
+    with changing(runtime, by=by) as repo:
+        before = DESK_DEFAULTS | repo.desk_values()
         for key, value in changes.items():
             repo.set_desk(key, value)
-        return DESK_DEFAULTS | repo.desk_values()
+        after = DESK_DEFAULTS | repo.desk_values()
+        remember(runtime, repo, by, "desk", "desk", before, after)
+        return after
 
 
 # -- the portal's view -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from relay_tickets.adapters.settings_repository import SettingsRepository
 from relay_tickets.adapters.tables.settings import statuses, ticket_types
 from relay_tickets.domain.lifecycle import Lifecycle, Status
+from relay_tickets.domain.parties import Actor
 from relay_tickets.service_layer.settings.checks import clean_name, get_row, keep_immutable, new_key
 from relay_tickets.service_layer.settings.transactions import changing, reading
 from relaykit.errors import Conflict, InvalidInput
@@ -77,9 +78,9 @@ def get_lifecycle(runtime: Runtime, type_id: int | None) -> LifecycleView:
         return _view(repo, type_id)
 
 
-def set_lifecycle(runtime: Runtime, type_id: int | None, pairs: Sequence[Sequence[str]]) -> LifecycleView:
+def set_lifecycle(runtime: Runtime, type_id: int | None, pairs: Sequence[Sequence[str]], *, by: Actor) -> LifecycleView:
     """Give a type its own lifecycle, or (type_id None) replace the default one."""
-    with changing(runtime, "transitions") as repo:
+    with changing(runtime, "transitions", by=by) as repo:
         type_keys = _governed(repo, type_id)
         known = _statuses(repo)
         lifecycle = Lifecycle.from_pairs([(a, b) for a, b in pairs], known)
@@ -96,9 +97,9 @@ def set_lifecycle(runtime: Runtime, type_id: int | None, pairs: Sequence[Sequenc
         return _view(repo, type_id)
 
 
-def reset_lifecycle(runtime: Runtime, type_id: int) -> LifecycleView:
+def reset_lifecycle(runtime: Runtime, type_id: int, *, by: Actor) -> LifecycleView:
     """Back to the default lifecycle, if that leaves none of the type's open tickets stuck."""
-    with changing(runtime, "transitions") as repo:
+    with changing(runtime, "transitions", by=by) as repo:
         type_keys = _governed(repo, type_id)
         _check_strands_nothing(repo, _stored(repo, None), _statuses(repo), type_keys, "transitions")
         repo.replace_transitions(type_id, [])
@@ -117,8 +118,8 @@ def get_status(runtime: Runtime, key: str) -> Status:
         return Status(**get_row(repo, statuses, key, "status"))
 
 
-def create_status(runtime: Runtime, data: Mapping[str, Any]) -> Status:
-    with changing(runtime, "key") as repo:
+def create_status(runtime: Runtime, data: Mapping[str, Any], *, by: Actor) -> Status:
+    with changing(runtime, "key", by=by) as repo:
         if len(data["key"]) > STATUS_KEY_MAX:
             raise InvalidInput(f"a status key has at most {STATUS_KEY_MAX} characters", field="key")
         values = {
@@ -133,8 +134,8 @@ def create_status(runtime: Runtime, data: Mapping[str, Any]) -> Status:
         return Status(**values)
 
 
-def update_status(runtime: Runtime, key: str, changes: Mapping[str, Any]) -> Status:
-    with changing(runtime, "kind") as repo:
+def update_status(runtime: Runtime, key: str, changes: Mapping[str, Any], *, by: Actor) -> Status:
+    with changing(runtime, "kind", by=by) as repo:
         row = get_row(repo, statuses, key, "status")
         keep_immutable(row, changes, "key", "status")
         if row["builtin"]:
@@ -163,8 +164,8 @@ def _check_kind_change(repo: SettingsRepository, changed: Status) -> None:
             )
 
 
-def delete_status(runtime: Runtime, key: str) -> None:
-    with changing(runtime, "key") as repo:
+def delete_status(runtime: Runtime, key: str, *, by: Actor) -> None:
+    with changing(runtime, "key", by=by) as repo:
         row = get_row(repo, statuses, key, "status")
         if row["builtin"]:
             raise Conflict(f"{key!r} is a built-in status and stays", field="key")
