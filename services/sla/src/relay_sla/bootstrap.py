@@ -23,8 +23,9 @@ def _consumers(runtime: Runtime):
 def _background(runtime: Runtime):
     from relay_sla.service_layer.firing import SlaClock
     from relay_sla.service_layer.recompute import CalendarFollower
+    from relay_sla.service_layer.registration import RegistrationRetry
 
-    return [SlaClock(runtime), CalendarFollower(runtime)]
+    return [SlaClock(runtime), CalendarFollower(runtime), RegistrationRetry(runtime)]
 
 
 def _demo(runtime: Runtime) -> None:

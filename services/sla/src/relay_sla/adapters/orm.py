@@ -98,3 +98,23 @@ timeline = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     Index("ix_sla_timeline_ticket_id", "ticket_id", "id"),
 )
+
+# Tickets whose registration failed (a calendar without working time, a rule's calendar
+# gone, any handler error), with what is needed to try again: the first snapshot (from
+# ticket.created) and the newest one with the moment it describes. Retried when calendars
+# or rules change (`settings_stamp` differs) or at `next_try_at`; deleted once it succeeds.
+unregistered = Table(
+    "sla_unregistered",
+    metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("number", BigInteger, nullable=True),
+    Column("first_snapshot", JSON, nullable=True),
+    Column("latest_snapshot", JSON, nullable=True),
+    Column("latest_at", UtcDateTime, nullable=True),
+    Column("reason", String(2000), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Column("next_try_at", UtcDateTime, nullable=False),
+    Column("settings_stamp", String(200), nullable=False),
+    Index("ix_sla_unregistered_next_try_at", "next_try_at"),
+)

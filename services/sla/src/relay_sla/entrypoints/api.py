@@ -11,7 +11,7 @@ from functools import partial
 from flask import Flask
 
 from relay_sla.entrypoints import schemas as s
-from relay_sla.service_layer import admin, views
+from relay_sla.service_layer import admin, registration, views
 from relaykit.crud_routes import Op, register_crud
 from relaykit.http import endpoint
 from relaykit.identity import ADMINISTRATOR, STAFF
@@ -128,6 +128,16 @@ def _preview_routes(app: Flask, runtime: Runtime) -> None:
 
 def _ticket_routes(app: Flask, runtime: Runtime) -> None:
     tags = ["tickets"]
+
+    @app.get("/unregistered-tickets")
+    @endpoint(
+        roles=STAFF,
+        summary="Tickets whose SLA registration failed, with the reason (tried again when calendars or rules change)",
+        response=s.UnregisteredListSchema,
+        tags=tags,
+    )
+    def sla_unregistered_tickets():
+        return {"items": registration.list_unregistered(runtime)}
 
     @app.get("/tickets/<ticket_id>")
     @endpoint(

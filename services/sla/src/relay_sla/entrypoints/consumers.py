@@ -11,14 +11,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from relay_sla.adapters.orm import catalog
-from relay_sla.service_layer import clocks
+from relay_sla.service_layer import registration
 from relaykit.bus import Message
 from relaykit.bus.consumer import ConsumerSpec
 from relaykit.service import Runtime
 
 
 def ticket_created(runtime: Runtime, session: Session, message: Message) -> None:
-    clocks.register(runtime, session, message.data["ticket"], runtime.clock.now())
+    # A registration that fails is recorded and tried again when its cause is fixed
+    # (service_layer.registration), not retried and dead-lettered by the bus.
+    registration.register(runtime, session, message.data["ticket"], runtime.clock.now())
 
 
 # The snapshot fields a clock depends on. A ticket.updated touching none of them (most
@@ -32,7 +34,7 @@ def ticket_changed(runtime: Runtime, session: Session, message: Message) -> None
     if message.type == "ticket.updated" and CLOCK_FIELDS.isdisjoint(message.data["changes"]):
         return
     at = datetime.fromisoformat(message.occurred_at)
-    clocks.observe(runtime, session, message.data["ticket"], at, runtime.clock.now())
+    registration.observe(runtime, session, message.data["ticket"], at, runtime.clock.now())
 
 
 def settings_changed(session: Session, message: Message) -> None:

@@ -201,6 +201,21 @@ class TicketSlaSchema(Schema):
     pauses = fields.List(fields.Dict())
 
 
+class UnregisteredSchema(Schema):
+    ticket_id = fields.String()
+    number = fields.Integer(allow_none=True)
+    reason = fields.String()
+    attempts = fields.Integer()
+    failed_at = fields.AwareDateTime()
+    next_try_at = fields.AwareDateTime(
+        metadata={"description": "the next scheduled try; a settings change comes first"}
+    )
+
+
+class UnregisteredListSchema(Schema):
+    items = fields.List(fields.Nested(UnregisteredSchema))
+
+
 class TimelineEntrySchema(Schema):
     at = fields.AwareDateTime()
     kind = fields.String()

@@ -217,6 +217,7 @@ def _checked_rule(s: Session, body: dict[str, Any]) -> dict[str, Any]:
     values = {k: body[k] for k in RULE_FIELDS if k in body}
     if "calendar_id" in values:
         _known_calendar(s, values["calendar_id"], "calendar_id")
+        _calendar_with_working_time(s, values["calendar_id"])
     for name in ("reaction_minutes", "resolution_minutes"):
         if values.get(name) is not None and values[name] <= 0:
             raise InvalidInput("a time must be positive (or null: no target)", field=name)
@@ -233,6 +234,16 @@ def _checked_rule(s: Session, body: dict[str, Any]) -> dict[str, Any]:
 def _known_calendar(s: Session, calendar_id: int, field: str) -> None:
     if s.scalar(select(calendars.c.id).where(calendars.c.id == calendar_id)) is None:
         raise InvalidInput(f"there is no calendar {calendar_id}", field=field)
+
+
+def _calendar_with_working_time(s: Session, calendar_id: int) -> None:
+    # Calendars are refused without working time now; one stored before that was checked
+    # would leave every ticket of the rule without deadlines.
+    definition = s.scalar(select(calendars.c.definition).where(calendars.c.id == calendar_id))
+    try:
+        require_working_time(parse_calendar(definition))
+    except InvalidInput as exc:
+        raise InvalidInput(f"calendar {calendar_id} cannot give deadlines: {exc.detail}", field="calendar_id") from exc
 
 
 def _checked_conditions(s: Session, doc: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from relay_sla.domain.calendar import (
 from relay_sla.domain.clocks import CLOCKS, REACTION
 from relay_sla.service_layer.book import book
 from relay_sla.service_layer.clocks import clocks_of, timeline_of
+from relay_sla.service_layer.registration import unregistered_reason
 from relaykit.errors import InvalidInput, NotFound
 from relaykit.service import Runtime
 
@@ -31,6 +32,12 @@ def ticket_state(runtime: Runtime, ticket_id: str) -> dict[str, Any]:
         row = s.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
         clocks = clocks_of(s, ticket_id)
         if row is None or clocks is None:
+            reason = unregistered_reason(s, ticket_id)
+            if reason is not None:
+                raise NotFound(
+                    f"the SLA service could not register ticket {ticket_id} ({reason}); "
+                    "it tries again when calendars or rules change, and on a schedule"
+                )
             raise NotFound(f"the SLA service does not know ticket {ticket_id}")
         calendar = book(runtime).calendar(s, clocks.targets.calendar_id)
     state: dict[str, Any] = {
