@@ -4,7 +4,7 @@
 |---|---|---|
 | `DATABASE_URL` | `sqlite:///{data_dir}/{service}.db` | SQLAlchemy URL; `{service}` is replaced by the service name (`-` becomes `_`), so one value gives each service its own database |
 | `<SERVICE>_DATABASE_URL` | | overrides `DATABASE_URL` for one service, e.g. `TICKETS_DATABASE_URL` |
-| `AMQP_URL` | `memory://` | kombu broker URL; `amqp://guest:guest@127.0.0.1:5672//` for RabbitMQ |
+| `AMQP_URL` | `embedded+sqlite:///{data_dir}/bus.db` | kombu broker URL: `amqp://guest:guest@127.0.0.1:5672//` for RabbitMQ; the default is the embedded bus, a SQLite file that keeps every message until it is handled (relaykit.bus.embedded); `memory://` loses what is in flight when the process ends (tests) |
 | `RELAY_NAMESPACE` | empty | prefix of the exchange and every queue name, so several installations (or test runs) share one broker |
 | `RELAY_DATA_DIR` | `./var` | SQLite files and attachments in all-in-one mode |
 | `RELAY_IDENTITY_SECRET` | `relay-dev-secret-change-me` | HMAC key the gateway signs caller identities with; services refuse other signatures |
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEV_IDENTITY_SECRET = "relay-dev-secret-change-me"
+EMBEDDED_BUS_URL = "embedded+sqlite:///{data_dir}/bus.db"
 
 
 def _env(name: str, default: str) -> str:
@@ -84,7 +85,7 @@ class Settings:
         return cls(
             service=service,
             database_url=service_database_url(template, service, data_dir),
-            amqp_url=_env("AMQP_URL", "memory://"),
+            amqp_url=_env("AMQP_URL", EMBEDDED_BUS_URL).replace("{data_dir}", str(data_dir)),
             namespace=_env("RELAY_NAMESPACE", ""),
             data_dir=data_dir,
             identity_secret=_env("RELAY_IDENTITY_SECRET", DEV_IDENTITY_SECRET),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kombu import Connection
 
+from relaykit.bus import embedded  # registers the `embedded+sqlite://` transport with kombu
+
 
 def connect(url: str, *, heartbeat: int = 30, confirm_each: bool = True) -> Connection:
     """A lazy connection. With `confirm_each` (the default) every AMQP channel is in
@@ -13,6 +15,9 @@ def connect(url: str, *, heartbeat: int = 30, confirm_each: bool = True) -> Conn
     if url.startswith("memory://"):
         # The memory transport polls its queues; its default nap is a whole second.
         return Connection(url, transport_options={"polling_interval": 0.01})
+    if embedded.is_embedded(url):
+        # A publish there is a committed row: nothing to confirm, no heartbeat to keep.
+        return Connection(url)
     return Connection(
         url,
         heartbeat=heartbeat,
