@@ -63,28 +63,56 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+# Execution option of the connections of read-only sessions (Database.reading).
+READ_ONLY = "relay_read_only"
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A read-only session tried to write: the code must use a writing session instead."""
+
+
+def _sqlite_begin(conn) -> None:
+    # Writers: IMMEDIATE. In WAL mode a transaction that read first and writes later
+    # fails at once (no busy wait) if another writer committed meanwhile; taking the
+    # write lock up front makes writers queue instead.
+    # Readers: a plain (deferred) BEGIN, one consistent snapshot that never waits for
+    # the write lock, so reads go on while a writer works.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes(conn, _cursor, statement, _parameters, context, _executemany) -> None:
+    writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if writes and conn.get_execution_options().get(READ_ONLY):
+        raise WriteInReadOnlySession(f"a read-only session may not write: {statement[:120]}")
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # IMMEDIATE: in WAL mode a transaction that read first and writes later fails at
-        # once (no busy wait) if another writer committed meanwhile; taking the write
-        # lock up front makes writers queue instead. Readers are not blocked by it.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    # No pre-ping: it costs a round trip on every checkout. A connection the server
-    # dropped fails its request (a 503, see relaykit.app) and is discarded from the pool.
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        # No pre-ping: it costs a round trip on every checkout. A connection the server
+        # dropped fails its request (a 503, see relaykit.app) and is discarded from the pool.
+        engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
+    event.listen(engine, "before_cursor_execute", _refuse_writes)
+    return engine
 
 
 class Database:
-    """One service's database: its engine and a session factory."""
+    """One service's database: its engine and two session factories, for writing
+    (`sessions`, `session()`, units of work) and for reading (`readers`, `reading()`).
+
+    The difference matters on SQLite: a writing transaction takes the database's one
+    write lock when it begins and holds it to the end; a reading one takes none."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; the option makes its transactions begin deferred and refuse writes.
+        self.readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -101,8 +129,14 @@ class Database:
                 s.rollback()
                 raise
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (one snapshot): never waits for a writer, may not write."""
+        with self.readers() as s:
+            yield s
+
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol, Self
 from sqlalchemy.orm import Session
 
 from relaykit.bus.outbox import Outbox
-from relaykit.db import Database
+from relaykit.db import Database, WriteInReadOnlySession
 
 
 class DomainEvent(Protocol):
@@ -33,17 +33,22 @@ class Aggregate(Protocol):
 
 class UnitOfWork:
     """With `session` given (a consumer's transaction, which also holds the inbox
-    claim), commit() writes everything into it and leaves the commit to its owner."""
+    claim), commit() writes everything into it and leaves the commit to its owner.
+    With `read_only`, its transaction only reads (Database.reading): it does not wait
+    for writers on SQLite, and commit() is refused."""
 
-    def __init__(self, db: Database, outbox: Outbox, session: Session | None = None) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, session: Session | None = None, *, read_only: bool = False
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.seen: list[Aggregate] = []
         self._external = session
+        self.read_only = read_only
         self.session: Session
 
     def __enter__(self) -> Self:
-        self.session = self._external or self.db.sessions()
+        self.session = self._external or (self.db.readers() if self.read_only else self.db.sessions())
         self.seen = []
         return self
 
@@ -69,6 +74,8 @@ class UnitOfWork:
         )
 
     def commit(self) -> None:
+        if self.read_only:
+            raise WriteInReadOnlySession("a read-only unit of work cannot commit")
         self.before_commit()
         for aggregate in self.seen:
             while aggregate.events:

@@ -136,7 +136,7 @@ class OutboxRelay:
 
     # -- work ------------------------------------------------------------------
     def publish_batch(self, producer: Producer, confirms: BatchConfirms) -> int:
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             rows = s.execute(
                 select(
                     outbox_table.c.id,
@@ -195,7 +195,7 @@ class OutboxRelay:
         self._refresh_backlog()
 
     def backlog(self) -> int:
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             return (
                 s.scalar(select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None)))
                 or 0

@@ -32,12 +32,12 @@ def _calendar_out(row) -> dict[str, Any]:
 
 
 def list_calendars(runtime: Runtime) -> list[dict[str, Any]]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         return [_calendar_out(r) for r in s.execute(select(calendars).order_by(calendars.c.id))]
 
 
 def get_calendar(runtime: Runtime, calendar_id: int) -> dict[str, Any]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         return _calendar_out(_calendar_row(s, calendar_id))
 
 
@@ -130,13 +130,13 @@ RULE_FIELDS = (
 
 
 def list_rules(runtime: Runtime) -> list[dict[str, Any]]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         rows = s.execute(select(rules).order_by(rules.c.is_default, rules.c.position, rules.c.id))
         return [dict(r._mapping) for r in rows]
 
 
 def get_rule(runtime: Runtime, rule_id: int) -> dict[str, Any]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         return dict(_rule_row(s, rule_id)._mapping)
 
 
@@ -295,5 +295,5 @@ def _catalog(s: Session) -> dict[str, Any]:
 
 
 def known_settings(runtime: Runtime) -> dict[str, Any]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         return _catalog(s)

@@ -28,7 +28,7 @@ from relaykit.service import Runtime
 
 def ticket_state(runtime: Runtime, ticket_id: str) -> dict[str, Any]:
     now = runtime.clock.now()
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         row = s.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
         clocks = clocks_of(s, ticket_id)
         if row is None or clocks is None:
@@ -65,7 +65,7 @@ def ticket_state(runtime: Runtime, ticket_id: str) -> dict[str, Any]:
 
 
 def ticket_timeline(runtime: Runtime, ticket_id: str) -> list[dict[str, Any]]:
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         entries = timeline_of(s, ticket_id)
     if not entries:
         raise NotFound(f"the SLA service does not know ticket {ticket_id}")
@@ -80,7 +80,7 @@ def _calendar(runtime: Runtime, body: dict[str, Any]) -> WorkingCalendar:
             raise exc.within("calendar") from None
     if body.get("calendar_id") is None:
         raise InvalidInput("give a calendar_id or an inline calendar", field="calendar_id")
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         try:
             return book(runtime).calendar(s, body["calendar_id"])
         except NotFound as exc:

@@ -158,26 +158,37 @@ def load(session: Session) -> DeskConfig:
 
 
 class SettingsStore:
+    """The lock guards only the cached reference, never a read of the database: a thread
+    holding it while it waits for SQLite's write lock, and another holding the write lock
+    while it waits for it, froze the process until the busy timeout broke the tie."""
+
     def __init__(self, db: Database, ttl: float = 2.0) -> None:
         self.db = db
         self.ttl = ttl
         self._lock = threading.Lock()
         self._config: DeskConfig | None = None
         self._at = 0.0
+        self._generation = 0  # moved by invalidate(): a reading begun before it is not kept
 
     def current(self, session: Session | None = None) -> DeskConfig:
         """The configuration, reloaded when stale. Inside a unit of work pass its session:
         a second connection there could wait on the first one's write lock (SQLite)."""
         with self._lock:
-            if self._config is None or time.monotonic() - self._at > self.ttl:
-                if session is not None:
-                    self._config = load(session)
-                else:
-                    with self.db.sessions() as s:
-                        self._config = load(s)
-                self._at = time.monotonic()
-            return self._config
+            if self._config is not None and time.monotonic() - self._at <= self.ttl:
+                return self._config
+            generation = self._generation
+        # Several threads may reload at once; each reads its own snapshot, the last one stays.
+        if session is not None:
+            config = load(session)
+        else:
+            with self.db.reading() as s:
+                config = load(s)
+        with self._lock:
+            if generation == self._generation:
+                self._config, self._at = config, time.monotonic()
+        return config
 
     def invalidate(self) -> None:
         with self._lock:
             self._config = None
+            self._generation += 1

@@ -21,7 +21,7 @@ def viewer(runtime) -> Viewer:
     ident = current_identity()
     if ident.role != CONTACT:
         return Viewer(ident)
-    with runtime.db.sessions() as s:
+    with runtime.db.reading() as s:
         scope = References(s).contact_scope(ident.subject)
     if scope is None:
         raise Forbidden("this contact is unknown or inactive")

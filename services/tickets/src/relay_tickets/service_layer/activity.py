@@ -73,7 +73,7 @@ def attachment_limit(runtime, number: int, viewer: Viewer, *, staff_only: bool =
     there: checked before any byte of the upload is read."""
     if staff_only:
         viewer.require_staff("attach files to a ticket without a comment")
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         _load(uow, number, viewer)
         return uow.config.attachment_max_bytes
 
@@ -243,7 +243,7 @@ class Page:
 
 def list_comments(runtime, number: int, viewer: Viewer, *, after: int | None = None, limit: int = 100) -> Page:
     """Oldest first (newest last); customers never see private comments."""
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         rows = ActivityRepository(uow.session).comments(
             ticket.id, public_only=viewer.is_contact, after=after, limit=limit + 1
@@ -280,14 +280,14 @@ def _may_read(viewer: Viewer, record: AttachmentRecord) -> bool:
 
 
 def list_attachments(runtime, number: int, viewer: Viewer) -> list[AttachmentRecord]:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         records = ActivityRepository(uow.session).attachments(ticket.id)
     return [r for r in records if _may_read(viewer, r)]
 
 
 def open_attachment(runtime, number: int, attachment_id: str, viewer: Viewer) -> tuple[AttachmentRecord, Path]:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         record = ActivityRepository(uow.session).attachment(ticket.id, attachment_id)
     if record is None or not _may_read(viewer, record):
@@ -359,7 +359,7 @@ def log_time(runtime, number: int, cmd: LogTime, viewer: Viewer, *, if_match: in
 
 def list_time_entries(runtime, number: int, viewer: Viewer) -> tuple[list[dict[str, Any]], Ticket]:
     viewer.require_staff("read time entries")
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         return ActivityRepository(uow.session).time_entries(ticket.id), ticket
 
@@ -383,7 +383,7 @@ def rate(
 # -- history and time in status ------------------------------------------------------------------
 def history(runtime, number: int, viewer: Viewer, *, after: int | None = None, limit: int = 100) -> Page:
     viewer.require_staff("read a ticket's history")
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         rows = ActivityRepository(uow.session).history(ticket.id, after=after, limit=limit + 1)
     more = len(rows) > limit
@@ -411,7 +411,7 @@ def time_in_status(rows: Sequence[dict[str, Any]], now: datetime) -> StatusTimes
 
 def status_times(runtime, number: int, viewer: Viewer) -> StatusTimes:
     viewer.require_staff("read the time a ticket spent in each status")
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         rows = ActivityRepository(uow.session).status_intervals(ticket.id, ticket.created_at)
         now = _now(uow)

@@ -56,12 +56,12 @@ def _commit(uow: TicketsUnitOfWork, what: str) -> None:
 
 
 def list_groups(runtime) -> list[CannedGroup]:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return CannedRepository(uow.session).groups()
 
 
 def get_group(runtime, group_id: int) -> CannedGroup:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return _group(CannedRepository(uow.session), group_id)
 
 
@@ -116,12 +116,12 @@ def _existing_group(repo: CannedRepository, group_id: int) -> None:
 
 
 def list_responses(runtime, group_id: int | None = None) -> list[CannedResponse]:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return CannedRepository(uow.session).responses(group_id)
 
 
 def get_response(runtime, response_id: int) -> CannedResponse:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return _response(CannedRepository(uow.session), response_id)
 
 
@@ -159,7 +159,7 @@ def delete_response(runtime, response_id: int) -> None:
 
 
 def render_for_ticket(runtime, response_id: int, number: int, viewer: Viewer) -> Rendered:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         response = _response(CannedRepository(uow.session), response_id)
         ticket = uow.tickets.get(number)
         if ticket is None or not viewer.can_see(ticket):

@@ -77,7 +77,7 @@ def list_tickets(
                 raise Forbidden(f"customers cannot filter by {name}", field=name)
     config = settings_store(runtime).current()
     criteria = to_filter(filters, config)
-    with runtime.db.sessions() as session:
+    with runtime.db.reading() as session:
         return q.ticket_page(
             session,
             criteria,
@@ -92,7 +92,7 @@ def list_tickets(
 
 def similar_tickets(runtime, number: int, viewer: Viewer, limit: int = 20) -> list[Ticket]:
     """The caller's view of the other tickets of the same contact email or phone."""
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = uow.tickets.get(number)
         viewer.check_visible(ticket, number)
         return q.similar_tickets(uow.session, ticket, viewer, limit)

@@ -19,7 +19,7 @@ from relay_tickets.domain.catalog import TypeSchema
 from relay_tickets.domain.lifecycle import CLOSED, OPENED, RESOLVED
 from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Actor, Party
 from relay_tickets.domain.ticket import UNSET, ContactRef, Ticket
-from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork, settings_store
 from relaykit import idempotency
 from relaykit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from relaykit.identity import SYSTEM
@@ -218,13 +218,13 @@ def create_ticket(
 
 # -- reading -----------------------------------------------------------------------------
 def get_ticket(runtime, number: int, viewer: Viewer) -> Ticket:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return _load(uow, number, viewer)
 
 
 def get_ticket_with_links(runtime, number: int, viewer: Viewer) -> tuple[Ticket, list[dict]]:
     """The ticket and the tickets it is linked to (follow-ups), in one transaction."""
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         return ticket, uow.tickets.links(ticket.id)
 
@@ -321,7 +321,7 @@ def change_status(
 
 
 def allowed_statuses(runtime, ticket: Ticket) -> list[str]:
-    config = TicketsUnitOfWork(runtime).config
+    config = settings_store(runtime).current()
     return sorted(config.lifecycle(ticket.type).allowed_from(ticket.status))
 
 

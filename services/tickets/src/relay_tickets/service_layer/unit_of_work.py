@@ -22,8 +22,8 @@ class TicketsUnitOfWork(UnitOfWork):
     tickets: TicketRepository
     refs: References
 
-    def __init__(self, runtime: Runtime, session: Session | None = None) -> None:
-        super().__init__(runtime.db, runtime.outbox, session)
+    def __init__(self, runtime: Runtime, session: Session | None = None, *, read_only: bool = False) -> None:
+        super().__init__(runtime.db, runtime.outbox, session, read_only=read_only)
         self.runtime = runtime
         self._config: DeskConfig | None = None
         self._categories: dict[str | None, int | None] = {None: None}

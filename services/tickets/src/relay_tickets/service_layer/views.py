@@ -76,13 +76,13 @@ def _commit(uow: TicketsUnitOfWork, name: str) -> None:
 
 
 def list_views(runtime, who: Identity) -> list[SavedView]:
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return ViewsRepository(uow.session).mine_and_shared(who.subject)
 
 
 def get_view(runtime, who: Identity, view_id: str, *, field: str = "id") -> SavedView:
     """`field`: how the caller named the id (a path's `id`, a list query's `view`)."""
-    with TicketsUnitOfWork(runtime) as uow:
+    with TicketsUnitOfWork(runtime, read_only=True) as uow:
         return _visible(ViewsRepository(uow.session), view_id, who, field)
 
 
