@@ -670,6 +670,7 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
         "auto_close_hours": 72,
         "reopen_window_days": 7,
         "attachment_max_bytes": 10 * 1024 * 1024,
+        "refused_file_types": ["executable"],
     }
     store = settings_store(rt)
     store.ttl = 3600  # were the change not invalidating the cache, the old values would stay
@@ -691,6 +692,7 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
         "auto_close_hours": 24,
         "reopen_window_days": 0,
         "attachment_max_bytes": 1024,
+        "refused_file_types": ["executable"],
     }
     config = store.current()
     assert config.auto_close_after == timedelta(hours=24) and config.default_comment_public is False

@@ -107,8 +107,13 @@ class Upload:
         return self._hash.hexdigest()
 
     @property
+    def head(self) -> bytes:
+        """The first bytes, which tell what the file is."""
+        return bytes(self._head)
+
+    @property
     def content_type(self) -> str:
-        return choose_content_type(bytes(self._head), self.declared_type)
+        return choose_content_type(self.head, self.declared_type)
 
     @property
     def pending(self) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from relay_tickets.adapters.tables import settings as t
 from relay_tickets.domain.catalog import AttributeDefinition, Priority, TicketType, TypeSchema
+from relay_tickets.domain.file_types import DEFAULT_REFUSED
 from relay_tickets.domain.lifecycle import Lifecycle, Status
 from relaykit.db import Database
 from relaykit.errors import InvalidInput
@@ -29,6 +30,7 @@ DESK_DEFAULTS: dict[str, Any] = {
     "auto_close_hours": 72,
     "reopen_window_days": 7,
     "attachment_max_bytes": 10 * 1024 * 1024,
+    "refused_file_types": list(DEFAULT_REFUSED),
 }
 
 
@@ -103,6 +105,10 @@ class DeskConfig:
     @property
     def attachment_max_bytes(self) -> int:
         return int(self.desk.get("attachment_max_bytes", DESK_DEFAULTS["attachment_max_bytes"]))
+
+    @property
+    def refused_file_types(self) -> tuple[str, ...]:
+        return tuple(self.desk.get("refused_file_types", DEFAULT_REFUSED))
 
 
 def load(session: Session) -> DeskConfig:

@@ -144,12 +144,21 @@ def contact_mention_problem(ticket: Any, contact_id: str, public: bool) -> str |
     return None
 
 
+def _shown(c: str) -> bool:
+    # Control and format characters go: the bidirectional overrides and isolates among
+    # them (U+202A..U+202E, U+2066..U+2069, U+200E/F, U+061C) would show "gpj.exe" as
+    # "exe.jpg"; so do line and paragraph separators, which would break a header.
+    category = unicodedata.category(c)
+    return category[0] != "C" and category not in ("Zl", "Zp")
+
+
 def clean_filename(name: str | None) -> str:
-    """The last path segment, without control characters, at most FILENAME_MAX characters
-    (the extension kept): a name to show and offer for download, never a path."""
+    """The last path segment, without control, format (bidirectional) or separator
+    characters, at most FILENAME_MAX characters (the extension kept): a name to show and
+    offer for download, never a path."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".").strip()
+    name = "".join(c for c in name if _shown(c)).strip().strip(".").strip()
     if not name:
         return "attachment"
     if len(name) <= FILENAME_MAX:

@@ -12,7 +12,7 @@ from werkzeug.formparser import MultiPartParser
 
 from relay_tickets.adapters.activity_repository import AttachmentRecord
 from relay_tickets.adapters.attachments import AttachmentStore, Upload
-from relay_tickets.domain.comments import AttachmentInfo
+from relay_tickets.domain.comments import AttachmentInfo, clean_filename
 from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints.schemas_activity import (
     MAX_FILES,
@@ -255,7 +255,8 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
             path,
             mimetype=record.content_type,
             as_attachment=True,
-            download_name=record.filename,
+            # Cleaned again: a name stored before the rules of today keeps no bidi override.
+            download_name=clean_filename(record.filename),
             etag=record.sha256,
             conditional=True,
             max_age=0,

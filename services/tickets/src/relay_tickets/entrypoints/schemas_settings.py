@@ -11,6 +11,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from relay_tickets.domain.catalog import ATTRIBUTE_KINDS
+from relay_tickets.domain.file_types import KINDS as FILE_KINDS
+from relay_tickets.domain.file_types import REFUSED_MAX
 from relay_tickets.domain.lifecycle import CLOSED_KIND, OPEN_KIND
 from relay_tickets.entrypoints.schemas_tickets import not_blank
 from relaykit.identity import STAFF
@@ -255,6 +257,11 @@ class DeskPatchSchema(Schema):
     auto_close_hours = StrictInteger(validate=validate.Range(min=1, max=8760))
     reopen_window_days = StrictInteger(validate=validate.Range(min=0, max=365))
     attachment_max_bytes = StrictInteger(validate=validate.Range(min=KIB, max=100 * MIB))
+    refused_file_types = fields.List(
+        fields.String(validate=validate.Length(min=1, max=17)),
+        validate=validate.Length(max=REFUSED_MAX),
+        metadata={"description": f"files refused on upload: {' / '.join(FILE_KINDS)} and extensions like .iso"},
+    )
 
 
 class DeskSchema(Schema):
@@ -262,6 +269,7 @@ class DeskSchema(Schema):
     auto_close_hours = fields.Integer()
     reopen_window_days = fields.Integer()
     attachment_max_bytes = fields.Integer()
+    refused_file_types = fields.List(fields.String())
 
 
 # -- the portal -------------------------------------------------------------------------------------------------

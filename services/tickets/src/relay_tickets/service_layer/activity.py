@@ -30,6 +30,7 @@ from relay_tickets.domain.comments import (
     prepare_body,
 )
 from relay_tickets.domain.events import COMMENT_ADDED
+from relay_tickets.domain.file_types import refusal
 from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Actor
 from relay_tickets.domain.ticket import SUBJECT_MAX, ContactRef, Ticket
 from relay_tickets.service_layer.tickets import (
@@ -54,6 +55,10 @@ class IncomingFile(Protocol):
 
     filename: str
     size: int
+    field: str  # where the request carried it (attachments.0): what a refusal names
+
+    @property
+    def head(self) -> bytes: ...
 
     @property
     def sha256(self) -> str: ...
@@ -76,6 +81,14 @@ def attachment_limit(runtime, number: int, viewer: Viewer, *, staff_only: bool =
     with TicketsUnitOfWork(runtime, read_only=True) as uow:
         _load(uow, number, viewer)
         return uow.config.attachment_max_bytes
+
+
+def _check_file_types(files: Sequence[IncomingFile], refused: Sequence[str]) -> None:
+    """A file of a kind the desk refuses (executables, by default) is a 422 naming it."""
+    for f in files:
+        problem = refusal(f.filename, f.head, refused)
+        if problem is not None:
+            raise InvalidInput(problem, field=f.field, filename=f.filename)
 
 
 def _infos(files: Sequence[IncomingFile]) -> tuple[AttachmentInfo, ...]:
@@ -210,6 +223,7 @@ def add_comment(
         config, actor, now = uow.config, on_behalf or viewer.actor, _now(uow)
         public = decide_public(cmd.public, actor, config.default_comment_public)
         body = prepare_body(cmd.body, cmd.format)
+        _check_file_types(files, config.refused_file_types)
         infos = _infos(files)
         mentions = _resolve_mentions(uow, ticket, cmd, body.text, public)
         comment = Comment(comment_id or str(uuid.uuid4()), ticket.id, body, public, actor, mentions, infos, now)
@@ -263,6 +277,7 @@ def attach_files(runtime, number: int, viewer: Viewer, files: Sequence[IncomingF
     with TicketsUnitOfWork(runtime) as uow:
         activity = ActivityRepository(uow.session)
         ticket = _load(uow, number, viewer)
+        _check_file_types(files, uow.config.refused_file_types)
         now = _now(uow)
         infos = _infos(files)
         _keep(activity, files, infos, ticket_id=ticket.id, comment_id=None, viewer=viewer, now=now)

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.catalog import TypeSchema
 from relay_tickets.domain.lifecycle import CLOSED, OPENED, RESOLVED
-from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Actor, Party
+from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Party
 from relay_tickets.domain.ticket import UNSET, ContactRef, Ticket
 from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork, settings_store
 from relaykit import idempotency
@@ -195,7 +195,7 @@ def create_ticket(
             type_schema=schema,
             priority=config.priority(cmd.priority),
             channel=channel,
-            actor=Actor(actor.kind, actor.id, channel, actor.name),
+            actor=replace(actor, channel=channel),
             now=now,
             company_id=company_id,
             contact=contact,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from relay_tickets.adapters.settings_store import DESK_DEFAULTS
+from relay_tickets.domain.file_types import clean_refused
 from relay_tickets.domain.parties import Actor
 from relay_tickets.service_layer.settings.transactions import changing, reading, remember
 from relay_tickets.service_layer.unit_of_work import settings_store
@@ -22,7 +23,7 @@ def update_desk(runtime: Runtime, changes: Mapping[str, Any], *, by: Actor) -> d
     with changing(runtime, by=by) as repo:
         before = DESK_DEFAULTS | repo.desk_values()
         for key, value in changes.items():
-            repo.set_desk(key, value)
+            repo.set_desk(key, clean_refused(value) if key == "refused_file_types" else value)
         after = DESK_DEFAULTS | repo.desk_values()
         remember(runtime, repo, by, "desk", "desk", before, after)
         return after
