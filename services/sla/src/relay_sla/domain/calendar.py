@@ -646,7 +646,7 @@ class WorkingCalendar:
             raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         if seconds == 0:
             return start.astimezone(UTC)
-        merged = _merge_pauses(pauses)
+        merged = _merge_pauses(pauses) if pauses else ()
         try:
             due = self._advance_around(t, seconds, merged) if merged else self._timeline.advance(t, seconds)
         except OutsideSupportedYears as exc:
