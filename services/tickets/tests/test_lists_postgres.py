@@ -138,7 +138,7 @@ def test_nul_characters_are_problems_naming_the_field_not_server_errors(pg_clien
     assert pg_client.get("/views/%00", headers=staff).status_code == 404
     assert _field(pg_client.post("/canned-responses/groups", json={"name": "\x00"}, headers=admin), 422) == "name"
     body = {"numbers": [1], "responsible": {"kind": "employee", "id": "e\x00"}}
-    assert _field(pg_client.post("/tickets/bulk/assign", json=body, headers=staff), 422) == "responsible"
+    assert _field(pg_client.post("/tickets/bulk/assign", json=body, headers=staff), 422) == "responsible.id"
 
 
 def _field(resp, status):

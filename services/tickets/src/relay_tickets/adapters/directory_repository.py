@@ -50,6 +50,7 @@ from relay_tickets.domain.directory import (
     normalize_phone,
 )
 from relay_tickets.domain.parties import Party
+from relaykit.db_types import name_key
 from relaykit.errors import Conflict, InvalidInput
 
 MAX_PAGE = 200
@@ -262,7 +263,7 @@ class DirectoryRepository:
         return self.session.scalar(select(employees.c.id).where(employees.c.email == email))
 
     def group_id_named(self, name: str) -> str | None:
-        return self.session.scalar(select(groups.c.id).where(func.lower(groups.c.name) == name.lower()).limit(1))
+        return self.session.scalar(select(groups.c.id).where(groups.c.name_key == name_key(name)).limit(1))
 
     def contact_ids_with_emails(self, emails: Collection[str]) -> dict[str, str]:
         """email -> the contact that has it."""
@@ -300,6 +301,8 @@ class DirectoryRepository:
     def _row(self, entry: Entry) -> dict[str, Any]:
         row = {name: getattr(entry, name) for name in _COLUMNS[type(entry)]}
         row |= {"active": entry.active, "version": entry.version, "updated_at": entry.updated_at}
+        if isinstance(entry, Group):
+            row["name_key"] = name_key(entry.name)
         manager = getattr(entry, "manager", None)
         if hasattr(entry, "manager"):
             row |= {"manager_kind": manager and manager.kind, "manager_id": manager and manager.id}

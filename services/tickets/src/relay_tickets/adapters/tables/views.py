@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from relay_tickets.adapters.tables.base import json_col, metadata, position_col, serial_pk
-from relaykit.db_types import UtcDateTime
+from relaykit.db_types import NAME_KEY_LENGTH, UtcDateTime
 
 saved_views = Table(
     "saved_views",
@@ -28,7 +28,10 @@ canned_response_groups = Table(
     metadata,
     serial_pk(),
     Column("name", String(200), nullable=False, unique=True),
+    # relaykit.db_types.name_key(name): unique however the name is written (Ärger, ÄRGER).
+    Column("name_key", String(NAME_KEY_LENGTH), nullable=True),
     position_col(),
+    Index("uq_canned_response_groups_name_key", "name_key", unique=True),
 )
 
 canned_responses = Table(
