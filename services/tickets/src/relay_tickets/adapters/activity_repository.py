@@ -115,6 +115,13 @@ class ActivityRepository:
             r["attachments"] = files.get(r["id"], [])
         return rows
 
+    def public_authors(self, ticket_id: str, kind: str) -> set[str]:
+        """Who (of `kind`) wrote the ticket's public comments: what its customer can read of them."""
+        q = select(comments.c.author_id).where(
+            comments.c.ticket_id == ticket_id, comments.c.public.is_(True), comments.c.author_kind == kind
+        )
+        return set(self.session.scalars(q.distinct()))
+
     # -- attachments ---------------------------------------------------------------------
     def add_attachment(
         self,

@@ -126,17 +126,35 @@ class CommentAdded:
     follow_up: bool
 
 
+def _employees_a_customer_reads(uow: TicketsUnitOfWork, ticket: Ticket) -> set[str]:
+    """The employees a ticket's customer can see on it: its responsible, the authors of its public comments."""
+    readable = ActivityRepository(uow.session).public_authors(ticket.id, EMPLOYEE)
+    if ticket.responsible_kind == EMPLOYEE and ticket.responsible_id:
+        readable.add(ticket.responsible_id)
+    return readable
+
+
 def _resolve_mentions(
-    uow: TicketsUnitOfWork, ticket: Ticket, cmd: AddComment, text: str, public: bool, *, strict: bool = True
+    uow: TicketsUnitOfWork,
+    ticket: Ticket,
+    cmd: AddComment,
+    text: str,
+    public: bool,
+    *,
+    strict: bool = True,
+    by_customer: bool = False,
 ) -> tuple[Mention, ...]:
-    """Given mentions must be mentionable (else 422 naming mentions.N); addresses written
-    in the text count when they belong to an active employee or a contact the comment may
-    reach, and are passed over otherwise: a refusal would tell the writer who is a customer."""
+    """Given mentions must be mentionable (else 422 naming mentions.N); a customer names
+    only employees they can see on the ticket, any other answered as one that does not
+    exist. Addresses written in the text count when they belong to an active employee or
+    a contact the comment may reach, and are passed over otherwise: a refusal would tell
+    the writer who is a customer."""
     found: dict[Mention, None] = {}
+    readable = _employees_a_customer_reads(uow, ticket) if by_customer else None
     for i, m in enumerate(cmd.mentions):
         problem = None
         if m.kind == EMPLOYEE:
-            ref = uow.refs.employee(m.id)
+            ref = uow.refs.employee(m.id) if readable is None or m.id in readable else None
             if ref is None or not ref.active:
                 problem = f"there is no active employee {m.id}"
         elif m.kind == CONTACT:
@@ -225,7 +243,7 @@ def add_comment(
         body = prepare_body(cmd.body, cmd.format)
         _check_file_types(files, config.refused_file_types)
         infos = _infos(files)
-        mentions = _resolve_mentions(uow, ticket, cmd, body.text, public)
+        mentions = _resolve_mentions(uow, ticket, cmd, body.text, public, by_customer=actor.is_contact)
         comment = Comment(comment_id or str(uuid.uuid4()), ticket.id, body, public, actor, mentions, infos, now)
         target = ticket
         outcome = ticket.comment_added(
@@ -233,7 +251,8 @@ def add_comment(
         )
         if outcome == FOLLOW_UP:
             target = _open_follow_up(runtime, uow, ticket, viewer)
-            mentions = _resolve_mentions(uow, target, cmd, body.text, public, strict=False)
+            by_customer = actor.is_contact
+            mentions = _resolve_mentions(uow, target, cmd, body.text, public, strict=False, by_customer=by_customer)
             comment = Comment(comment.id, target.id, body, public, actor, mentions, infos, now)
             target.comment_added(
                 comment.to_event(),

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from relay_tickets.domain.access import Viewer
+from relay_tickets.domain.access import ContactScope, Viewer
 from relay_tickets.domain.catalog import TypeSchema
 from relay_tickets.domain.lifecycle import CLOSED, OPENED, RESOLVED
 from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Party
@@ -74,6 +74,27 @@ def resolve_client(
         if company is None:
             raise InvalidInput(f"there is no company {company_id}", field="company_id")
     return company_id, contact, service_object_id
+
+
+def check_parent(uow: TicketsUnitOfWork, parent_id: str | None, viewer: Viewer) -> None:
+    """A parent the caller may not read is answered as one that does not exist."""
+    if parent_id is None:
+        return
+    parent = uow.tickets.get_by_id(parent_id)
+    if parent is None or not viewer.can_see(parent):
+        raise InvalidInput(f"there is no ticket {parent_id}", field="parent_id")
+
+
+def _check_own_client(cmd: CreateTicket, scope: ContactScope) -> None:
+    """A customer registers tickets as themselves, for their company, about their service
+    objects: any other reference is answered as one that does not exist (as for staff)."""
+    if cmd.contact is not None and cmd.contact != ContactRef(CONTACT, scope.contact_id):
+        missing = "active contact" if cmd.contact.kind == CONTACT else cmd.contact.kind
+        raise InvalidInput(f"there is no {missing} {cmd.contact.id}", field="contact.id")
+    if cmd.company_id is not None and cmd.company_id != scope.company_id:
+        raise InvalidInput(f"there is no company {cmd.company_id}", field="company_id")
+    if cmd.service_object_id is not None and cmd.service_object_id not in scope.service_object_ids:
+        raise InvalidInput(f"there is no service object {cmd.service_object_id}", field="service_object_id")
 
 
 def _check_if_match(ticket: Ticket, if_match: int | None) -> None:
@@ -170,10 +191,9 @@ def create_ticket(
             scope_ = viewer.scope
             if scope_ is None:
                 raise Forbidden("this contact cannot create tickets")
+            _check_own_client(cmd, scope_)
             contact = ContactRef(CONTACT, scope_.contact_id)
             company_id = scope_.company_id
-            if service_object_id and service_object_id not in scope_.service_object_ids:
-                raise InvalidInput("that service object is not one of yours", field="service_object_id")
             schema = _contact_schema(schema)
         elif viewer.identity.role == SYSTEM:
             schema = _without_required(schema)
@@ -181,8 +201,7 @@ def create_ticket(
         check_party(uow, cmd.responsible, "responsible", responsible=True)
         for i, p in enumerate(cmd.observers):
             check_party(uow, p, f"observers.{i}")
-        if cmd.parent_id and not uow.tickets.exists(cmd.parent_id):
-            raise InvalidInput(f"there is no ticket {cmd.parent_id}", field="parent_id")
+        check_parent(uow, cmd.parent_id, viewer)
         channel = cmd.channel or actor.channel
         if viewer.is_contact:
             channel = "portal"
@@ -223,10 +242,13 @@ def get_ticket(runtime, number: int, viewer: Viewer) -> Ticket:
 
 
 def get_ticket_with_links(runtime, number: int, viewer: Viewer) -> tuple[Ticket, list[dict]]:
-    """The ticket and the tickets it is linked to (follow-ups), in one transaction."""
+    """The ticket and the tickets it is linked to (follow-ups) that the caller may see, in one transaction."""
     with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
-        return ticket, uow.tickets.links(ticket.id)
+        links = uow.tickets.links(ticket.id)
+        if viewer.is_contact:
+            links = [link for link in links if viewer.can_see(uow.tickets.get_by_id(link["ticket_id"]))]
+        return ticket, links
 
 
 # -- editing ------------------------------------------------------------------------------
@@ -261,8 +283,7 @@ def edit_ticket(
         for name in ("subject", "description", "parent_id", "attributes"):
             if name in changes:
                 kwargs[name] = changes[name]
-        if kwargs.get("parent_id") and not uow.tickets.exists(kwargs["parent_id"]):
-            raise InvalidInput(f"there is no ticket {kwargs['parent_id']}", field="parent_id")
+        check_parent(uow, kwargs.get("parent_id"), viewer)
         if "type" in changes:
             kwargs["type_schema"] = config.type_schema(changes["type"])
         if "priority" in changes:
