@@ -50,8 +50,9 @@ from relay_tickets.domain.directory import (
     normalize_phone,
 )
 from relay_tickets.domain.parties import Party
+from relaykit import json_body
 from relaykit.db_types import name_key
-from relaykit.errors import Conflict, InvalidInput
+from relaykit.errors import Conflict, InvalidInput, RelayError
 
 MAX_PAGE = 200
 CLOSED = "closed"
@@ -90,10 +91,11 @@ def encode_cursor(name: str, id_: str) -> str:
 
 def decode_cursor(cursor: str) -> tuple[str, str]:
     try:
-        name, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        # The kit's parser: a forged cursor's NUL or lone surrogate never reaches the database.
+        name, id_ = json_body.parse(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(name, str) or not isinstance(id_, str):
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error):
+    except (RelayError, ValueError, TypeError, binascii.Error):
         raise InvalidInput("not a cursor this API gave out", field="cursor") from None
     return name, id_
 

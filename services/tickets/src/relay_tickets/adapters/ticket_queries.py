@@ -32,7 +32,9 @@ from relay_tickets.adapters.visibility import visible_to
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.parties import CONTACT, GROUP, Party
 from relay_tickets.domain.ticket import ContactRef, Ticket
-from relaykit.errors import InvalidInput
+from relaykit import json_body
+from relaykit.errors import InvalidInput, RelayError
+from relaykit.fields import YEAR_MAX, YEAR_MIN
 
 SORTS = (
     "-number",
@@ -94,8 +96,8 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     """The (sort key, number) a cursor stands for; anything we did not hand out is refused."""
     bad = InvalidInput("not a cursor this list gave out", field="cursor")
     try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
+        value = json_body.parse(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (RelayError, ValueError, binascii.Error):
         raise bad from None
     if not isinstance(value, list) or len(value) != 3:
         raise bad
@@ -119,7 +121,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             key = datetime.fromisoformat(key) if isinstance(key, str) else None
         except ValueError:
             key = None
-        if key is None or key.tzinfo is None:
+        if key is None or key.tzinfo is None or not YEAR_MIN <= key.year <= YEAR_MAX:
             raise bad
     return key, number
 
