@@ -25,8 +25,8 @@ MAX_DEPTH = 32
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Floats up to 2**53 are exact integers; beyond it `1e300` is no integer a client meant.
 _EXACT = 2**53
-# A lone surrogate or a NUL: not a Unicode scalar value, or not storable.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Not a Unicode scalar value: no UTF-8 encoder, PostgreSQL or log line can write it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_ERRORS = 20
 
 
@@ -46,11 +46,10 @@ def _parse_int(text: str) -> int | _Literal:
 
 def text_problem(value: str) -> str | None:
     """Why a string may not be stored, or None."""
-    bad = UNSTORABLE.search(value)
-    if bad is None:
-        return None
-    if bad.group() == "\x00":
+    if "\x00" in value:
         return "Must not contain NUL characters."
+    if value.isascii() or _SURROGATE.search(value) is None:  # isascii() is a flag lookup
+        return None
     return "Must be valid Unicode: a lone UTF-16 surrogate is not a character."
 
 
