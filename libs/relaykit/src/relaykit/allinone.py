@@ -1,5 +1,6 @@
-"""Every service in one process (`make run`): SQLite files under ./var, kombu's
-memory transport, relays and consumers on threads, the gateway in front.
+"""Every service in one process (`make run`): SQLite files under ./var, the embedded
+bus (one more SQLite file there, relaykit.bus.embedded: a kill loses no message),
+relays and consumers on threads, the gateway in front.
 
 The same service code as the distributed mode; only the composition differs.
 """
@@ -59,7 +60,7 @@ def run(
         lines = gateway.app.extensions.get("relay.banner", [])
     base = f"http://{host}:{port}"
     print(
-        "\nRelay is running (all-in-one: SQLite in ./var, in-process bus)\n"
+        f"\nRelay is running (all-in-one: SQLite and the bus in {first.data_dir}/)\n"
         f"  gateway          {base}/\n"
         f"  API (OpenAPI)    {base}/api/openapi.json\n"
         f"  metrics          http://{metrics[0]}:{ops.port}/metrics   (operations port, not public)\n"
