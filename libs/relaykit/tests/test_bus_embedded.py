@@ -343,3 +343,13 @@ def test_a_consumer_killed_between_commit_and_ack_applies_the_message_once(url, 
     assert sorted(n for _, n in effect_rows(rt.db)) == [1, 2, 3, 4, 5]  # none applied twice
     with rt.db.sessions() as s:
         assert len(s.execute(select(inbox)).all()) == 5
+
+
+def test_readiness_does_not_open_the_bus_file(harness, tmp_path):
+    """An API process (a Kubernetes gateway pod has no AMQP_URL) never opens the embedded
+    bus: its readiness must not create the file in a read-only container either."""
+    from relaykit.health import Readiness
+
+    rt = harness.runtime(probe_spec(Behaviour()), amqp_url=f"embedded+sqlite:///{tmp_path}/nowhere/bus.db")
+    assert Readiness(rt).check() == {}
+    assert not (tmp_path / "nowhere").exists()

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from relaykit.bus.connection import connect
+from relaykit.bus.embedded import is_embedded
 
 if TYPE_CHECKING:
     from relaykit.service import Runtime
@@ -24,11 +25,15 @@ class Readiness:
         self._result: dict[str, str] = {}
 
     def check(self) -> dict[str, str]:
+        # The lock guards the cached answer only: a probe never waits behind another
+        # one's database or broker round trip (nor holds a lock across database work).
         with self._lock:
-            if time.monotonic() - self._at > self.ttl:
-                self._result = self._run()
-                self._at = time.monotonic()
-            return dict(self._result)
+            if time.monotonic() - self._at <= self.ttl:
+                return dict(self._result)
+        result = self._run()
+        with self._lock:
+            self._result, self._at = result, time.monotonic()
+        return dict(result)
 
     def _run(self) -> dict[str, str]:
         problems: dict[str, str] = {}
@@ -39,7 +44,9 @@ class Readiness:
         url = self.runtime.settings.amqp_url
         spec = self.runtime.spec
         uses_bus = bool(spec.publishes or spec.consumers)
-        if uses_bus and not url.startswith("memory://"):
+        # The in-process buses are no remote dependency: nothing to probe (and an API
+        # process that was given no AMQP_URL never opens the embedded bus's file).
+        if uses_bus and not url.startswith("memory://") and not is_embedded(url):
             try:
                 with connect(url) as conn:
                     conn.ensure_connection(max_retries=1, timeout=2)
