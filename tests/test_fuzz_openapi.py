@@ -161,22 +161,6 @@ PENDING: dict[str, Callable[[schemathesis.Case, schemathesis.Response], bool]] =
 }
 
 
-# XFAIL, to be emptied: items with a known finding being fixed, by operation and role.
-XFAIL: dict[tuple[str, str], str] = {
-    ("DELETE /api/tickets/settings/attributes/{attribute_id}", ADMINISTRATOR): (
-        "answers 204 when no ticket holds a value, but only 200 is documented"
-    ),
-}
-
-
-@pytest.fixture(autouse=True)
-def _known_finding(request):
-    # The item's name is test_api[<operation>][<role>].
-    label, _, role = request.node.name.removeprefix("test_api[").removesuffix("]").partition("][")
-    if (reason := XFAIL.get((label, role))) is not None:
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
-
-
 @pytest.mark.parametrize("role", [ADMINISTRATOR, CONTACT])
 @schema.parametrize()
 def test_api(case, role, system):

@@ -224,6 +224,7 @@ def _attribute_routes(app: Flask, runtime: Runtime) -> None:
         roles=ADMIN,
         summary="Delete a custom attribute (204), or deactivate it when tickets hold values (200)",
         response=s.AttributeRemovalSchema,
+        also=[204],
         tags=TAGS,
         errors=[404],
     )
