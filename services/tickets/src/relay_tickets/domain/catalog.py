@@ -4,16 +4,47 @@ custom attributes per type."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from relaykit.errors import InvalidInput
+from relaykit.identity import ADMINISTRATOR, LEAD_SPECIALIST, SPECIALIST
 
 ATTRIBUTE_KINDS = ("text", "number", "date", "list")
+STAFF_ROLES = (ADMINISTRATOR, LEAD_SPECIALIST, SPECIALIST)
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+
+def visible_keys(types: Iterable[TypeSchema], role: str) -> set[str]:
+    """Attribute keys `role` may see whatever the ticket's type: defined somewhere, and
+    visible in every type that defines them (a value's type is not always known, as in
+    an old history entry)."""
+    hidden, known = set(), set()
+    for schema in types:
+        for a in schema.attributes:
+            known.add(a.key)
+            if not a.visible_to(role):
+                hidden.add(a.key)
+    return known - hidden
+
+
+def attribute_audience(schema: TypeSchema | None, keys: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """Who may read each attribute of a ticket (its type's, and any other `keys` it holds):
+    the staff roles by name, and whether the ticket's contact may. An attribute no
+    definition describes is nobody's to read."""
+    defined = {a.key: a for a in schema.attributes} if schema is not None else {}
+    out = {}
+    for key in sorted(set(defined) | set(keys)):
+        a = defined.get(key)
+        out[key] = {
+            "roles": [r for r in STAFF_ROLES if a is not None and a.visible_to(r)],
+            "contacts": bool(a is not None and a.visible_to_contacts),
+        }
+    return out
 
 
 def check_key(value: str, field_name: str = "key") -> str:
@@ -111,17 +142,27 @@ class AttributeDefinition:
 
 @dataclass(frozen=True)
 class TypeSchema:
-    """A type with its attribute definitions: what a ticket of that type may carry."""
+    """A type with its attribute definitions: what a ticket of that type may carry.
+
+    `hidden` are the keys of attributes the caller may not see: to them those do not
+    exist, so a value sent for one is refused as for an unknown attribute, and one
+    required of others is not required of them."""
 
     type: TicketType
     attributes: tuple[AttributeDefinition, ...] = field(default_factory=tuple)
+    hidden: frozenset[str] = frozenset()
+
+    def for_role(self, role: str) -> TypeSchema:
+        """The schema as someone of `role` may fill it."""
+        hidden = frozenset(a.key for a in self.attributes if not a.visible_to(role))
+        return TypeSchema(self.type, self.attributes, self.hidden | hidden)
 
     def clean_attributes(
         self, values: dict[str, Any], *, creating: bool, current: dict[str, Any] | None = None
     ) -> dict:
         if not isinstance(values, dict):
             raise InvalidInput("attributes is an object of key: value", field="attributes")
-        by_key = {a.key: a for a in self.attributes if a.active}
+        by_key = {a.key: a for a in self.attributes if a.active and a.key not in self.hidden}
         unknown = sorted(set(values) - set(by_key))
         if unknown:
             raise InvalidInput(f"{self.type.name} has no attribute {unknown[0]!r}", field=f"attributes.{unknown[0]}")

@@ -274,9 +274,11 @@ class Ticket:
         if type_schema is not UNSET and type_schema.type.key != self.type:
             if not type_schema.type.active:
                 raise InvalidInput(f"the ticket type {type_schema.type.key!r} is not in use", field="type")
-            # Attributes of the old type do not carry over; the new type's required ones must be
-            # given. Checked before anything changes, so a refused edit leaves the ticket as it was.
-            keep = {a.key for a in type_schema.attributes}
+            # Attributes of the old type do not carry over, but for those hidden from whoever
+            # changes the type (they may not write them, not even away); the new type's required
+            # ones must be given. Checked before anything changes, so a refused edit leaves the
+            # ticket as it was.
+            keep = {a.key for a in type_schema.attributes} | (current_schema.hidden if current_schema else set())
             new_attrs = {k: v for k, v in (self.attributes or {}).items() if k in keep}
             new_attrs = type_schema.clean_attributes(
                 attributes if attributes is not UNSET else {}, creating=True, current=new_attrs

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from relay_tickets.adapters.activity_repository import ActivityRepository, AttachmentRecord
 from relay_tickets.adapters.attachments import AttachmentStore, StoredBlob
 from relay_tickets.domain.access import Viewer
+from relay_tickets.domain.catalog import visible_keys
 from relay_tickets.domain.comments import (
     AttachmentInfo,
     Comment,
@@ -420,9 +421,28 @@ def history(runtime, number: int, viewer: Viewer, *, after: int | None = None, l
     with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         rows = ActivityRepository(uow.session).history(ticket.id, after=after, limit=limit + 1)
+        visible = visible_keys(uow.config.types.values(), viewer.role)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, rows[-1]["id"] if more and rows else None)
+    # The cursor stays the last row read: a page may hold fewer entries than it read.
+    return Page(_without_hidden(rows, visible), rows[-1]["id"] if more and rows else None)
+
+
+def _without_hidden(rows: Sequence[dict[str, Any]], visible: set[str]) -> list[dict[str, Any]]:
+    """History as a role may read it: attribute values it may not see are left out, and an
+    entry that changed only those is left out whole."""
+
+    def shown(value: Any) -> Any:
+        return {k: v for k, v in value.items() if k in visible} if isinstance(value, dict) else value
+
+    out = []
+    for r in rows:
+        if r["field"] == "attributes":
+            r = r | {"old_value": shown(r["old_value"]), "new_value": shown(r["new_value"])}
+            if r["old_value"] == r["new_value"]:
+                continue
+        out.append(r)
+    return out
 
 
 @dataclass(frozen=True)

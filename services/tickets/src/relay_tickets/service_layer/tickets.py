@@ -149,15 +149,10 @@ class CreateTicket:
     id: str | None = None  # chosen by a command's sender
 
 
-def _contact_schema(schema: TypeSchema) -> TypeSchema:
-    """A contact fills only the attributes shown to contacts (and only those can be required of them)."""
-    return TypeSchema(schema.type, tuple(a for a in schema.attributes if a.visible_to_contacts))
-
-
 def _without_required(schema: TypeSchema) -> TypeSchema:
     """Machines (mail intake, integrations) cannot fill in forms: the attributes are
     checked by kind, and an agent completes the required ones later."""
-    return TypeSchema(schema.type, tuple(replace(a, required=False) for a in schema.attributes))
+    return TypeSchema(schema.type, tuple(replace(a, required=False) for a in schema.attributes), schema.hidden)
 
 
 def create_ticket(
@@ -194,9 +189,10 @@ def create_ticket(
             _check_own_client(cmd, scope_)
             contact = ContactRef(CONTACT, scope_.contact_id)
             company_id = scope_.company_id
-            schema = _contact_schema(schema)
         elif viewer.identity.role == SYSTEM:
             schema = _without_required(schema)
+        # Each fills only the attributes shown to them (and only those can be required of them).
+        schema = schema.for_role(viewer.role)
         company_id, contact, service_object_id = resolve_client(uow, company_id, contact, service_object_id)
         check_party(uow, cmd.responsible, "responsible", responsible=True)
         for i, p in enumerate(cmd.observers):
@@ -285,7 +281,7 @@ def edit_ticket(
                 kwargs[name] = changes[name]
         check_parent(uow, kwargs.get("parent_id"), viewer)
         if "type" in changes:
-            kwargs["type_schema"] = config.type_schema(changes["type"])
+            kwargs["type_schema"] = config.type_schema(changes["type"]).for_role(viewer.role)
         if "priority" in changes:
             kwargs["priority"] = config.priority(changes["priority"])
         if {"company_id", "contact", "service_object_id"} & set(changes):
@@ -295,7 +291,7 @@ def edit_ticket(
             company_id, contact, service_object_id = resolve_client(uow, company_id, contact, service_object_id)
             kwargs.update(company_id=company_id, contact=contact, service_object_id=service_object_id)
         if kwargs:
-            ticket.edit(actor, now, current_schema=config.type_schema(ticket.type), **kwargs)
+            ticket.edit(actor, now, current_schema=config.type_schema(ticket.type).for_role(viewer.role), **kwargs)
         if "planned_reaction_at" in changes or "planned_resolution_at" in changes:
             ticket.set_planned_times(
                 actor,

@@ -11,6 +11,7 @@ from relay_tickets.adapters.references import References
 from relay_tickets.adapters.settings_store import DeskConfig, SettingsStore
 from relay_tickets.adapters.tables.directory import companies
 from relay_tickets.adapters.ticket_repository import TicketRepository
+from relay_tickets.domain.catalog import attribute_audience
 from relay_tickets.domain.ticket import Ticket
 from relaykit.uow import UnitOfWork
 
@@ -55,7 +56,11 @@ class TicketsUnitOfWork(UnitOfWork):
 
     def _describe_for_others(self, snapshot: dict) -> None:
         """What other services cannot tell from a snapshot alone: whether its status is
-        closed or stops the SLA clocks, and its client's category (SLA rules)."""
+        closed or stops the SLA clocks, its client's category (SLA rules), and who may read
+        each of its attributes (notify tells each audience only what it may see)."""
+        snapshot["attribute_audience"] = attribute_audience(
+            self.config.types.get(snapshot["type"]), snapshot.get("attributes") or {}
+        )
         status = self.config.statuses.get(snapshot["status"])
         if status is not None:
             snapshot["status_kind"] = status.kind
