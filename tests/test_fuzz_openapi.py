@@ -13,7 +13,6 @@ are drawn at random and from things that exist. Any finding fails the build.
 from __future__ import annotations
 
 import json
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -148,19 +147,6 @@ def system(tmp_path_factory):
     running.stop()
 
 
-def _sqlite_locked(case: schemathesis.Case, response: schemathesis.Response) -> bool:
-    return response.status_code == 503 and "database is unavailable" in response.text
-
-
-# PENDING, to be emptied: server errors whose causes other changes of issue 8 are
-# fixing right now, recognised by the request or the answer. Such a case is reported as
-# a warning instead of failing the item, so every other finding of the same operation
-# still fails it.
-PENDING: dict[str, Callable[[schemathesis.Case, schemathesis.Response], bool]] = {
-    "SQLite 'database is locked' under concurrent writers (all-in-one lock order)": _sqlite_locked,
-}
-
-
 @pytest.mark.parametrize("role", [ADMINISTRATOR, CONTACT])
 @schema.parametrize()
 def test_api(case, role, system):
@@ -172,25 +158,20 @@ def test_api(case, role, system):
         if DENIED_SENT[(case.operation.label, role)] > DENIED_CASES:
             return
     headers = system.auth(role)
-    _check(case, role, system, headers, case.call(app=system.gateway.app, headers=headers))
+    _check(case, system, headers, case.call(app=system.gateway.app, headers=headers))
     if case.media_type == "application/json" and any(isinstance(v, str) for v in _leaves(case.body)):
         # The same request with a lone UTF-16 surrogate in every string: valid JSON (as
-        # \\ud800 escapes) that no generator draws, since it is no storable text. Sent as
+        # \ud800 escapes) that no generator draws, since it is no storable text. Sent as
         # bytes: schemathesis would check the case against its schema, which cannot hold it.
         raw = json.dumps(_lone_surrogates(case.body)).encode()
         try:
-            _check(case, role, system, headers, case.call(app=system.gateway.app, headers=headers, data=raw))
+            _check(case, system, headers, case.call(app=system.gateway.app, headers=headers, data=raw))
         except Exception as e:
             e.add_note(f"(the body sent had a lone surrogate in every string: {raw[:500]!r})")
             raise
 
 
-def _check(case: schemathesis.Case, role: str, system, headers: dict[str, str], response) -> None:
-    if response.status_code >= 500:
-        for cause, applies in PENDING.items():
-            if applies(case, response):
-                warnings.warn(f"pending finding: {case.operation.label} as {role}: {cause}", stacklevel=1)
-                return
+def _check(case: schemathesis.Case, system, headers: dict[str, str], response) -> None:
     case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": system.gateway.app})
 
 
