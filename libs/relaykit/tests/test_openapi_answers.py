@@ -7,13 +7,14 @@ from flask import Response
 from marshmallow import Schema, fields
 
 from relaykit import identity
-from relaykit.http import endpoint
+from relaykit.http import Header, endpoint
 from relaykit.service import Runtime, ServiceSpec
 from relaykit.settings import Settings
 from relaykit.testing.harness import signed
 
 EMPTY = Path(__file__).parent / "probe_migrations" / "versions"
 ME = signed()
+DISPOSITION = Header("Content-Disposition", "attachment, with the file's name")
 
 
 class RemovalSchema(Schema):
@@ -31,6 +32,11 @@ def _routes(app, _rt):
     )
     def remove(thing_id: int):
         return Response(status=204) if thing_id % 2 else {"outcome": "retired"}
+
+    @app.get("/things/<int:thing_id>/file")
+    @endpoint(roles=identity.ROLES, summary="Download a thing", download=True, response_headers=[DISPOSITION])
+    def download(thing_id: int):
+        return Response(b"%PDF-", mimetype="application/pdf", headers={"Content-Disposition": "attachment"})
 
     @app.delete("/others/<int:other_id>")
     @endpoint(roles=identity.ROLES, summary="Delete another thing", response=RemovalSchema)
@@ -57,3 +63,13 @@ def test_a_second_success_status_is_documented_without_a_body(client):
 def test_a_route_that_declares_no_other_status_documents_none(client):
     responses = client.get("/openapi.json").get_json()["paths"]["/others/{other_id}"]["delete"]["responses"]
     assert "204" not in responses and "200" in responses
+
+
+def test_a_download_is_documented_as_a_file_of_any_type_not_as_json(client):
+    doc = client.get("/openapi.json").get_json()
+    ok = doc["paths"]["/things/{thing_id}/file"]["get"]["responses"]["200"]
+    assert ok["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    assert "Content-Disposition" in ok["headers"]
+    other = doc["paths"]["/others/{other_id}"]["delete"]["responses"]["200"]
+    assert list(other["content"]) == ["application/json"]
+    assert client.get("/things/1/file", headers=ME).mimetype == "application/pdf"

@@ -98,6 +98,25 @@ def test_files_are_stored_by_content_with_checksum_size_and_sniffed_type(desk):
     assert h.mimetype == "application/octet-stream" and h.headers["Content-Disposition"].startswith("attachment;")
 
 
+def test_a_download_answers_what_its_declaration_documents(desk):
+    n = customer_ticket(desk)["number"]
+    got = upload(desk, n, desk.staff, [("report.pdf", PDF, "application/pdf")]).get_json()["attachments"][0]
+    whole = desk.api.get(got["url"], headers=desk.staff)
+    assert whole.status_code == 200 and whole.headers["ETag"] == f'"{got["sha256"]}"'
+    same = desk.api.get(got["url"], headers={**desk.staff, "If-None-Match": whole.headers["ETag"]})
+    assert same.status_code == 304 and same.data == b""
+    part = desk.api.get(got["url"], headers={**desk.staff, "Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.data == PDF[:4]
+    beyond = desk.api.get(got["url"], headers={**desk.staff, "Range": f"bytes={len(PDF) + 10}-"})
+    problem(beyond, 416)
+
+    op = desk.api.get("/openapi.json").get_json()["paths"]["/tickets/{number}/attachments/{attachment_id}"]["get"]
+    assert set(op["responses"]) >= {"200", "206", "304", "404", "416"}
+    assert list(op["responses"]["200"]["content"]) == ["*/*"]
+    assert {"Content-Disposition", "ETag"} <= set(op["responses"]["200"]["headers"])
+    assert {p["name"] for p in op["parameters"] if p["in"] == "header"} == {"If-None-Match", "Range"}
+
+
 def test_the_same_bytes_are_stored_once(desk):
     n = customer_ticket(desk)["number"]
     first = upload(desk, n, desk.staff, [("a.png", PNG, "image/png")]).get_json()["attachments"][0]

@@ -88,6 +88,8 @@ class EndpointDoc:
     # Other successful answers the route gives without a body (a DELETE that answers 204,
     # or 200 with what it did instead); OpenAPI lists them beside `status`.
     also: tuple[int, ...] = ()
+    # The answer is a file of whatever type it was stored with, not JSON from `response`.
+    download: bool = False
     form: Schema | None = None
     headers: tuple[Header, ...] = ()
     response_headers: tuple[Header, ...] = ()
@@ -212,6 +214,7 @@ def endpoint(
     headers: Iterable[Header] = (),
     response_headers: Iterable[Header] = (),
     also: Iterable[int] = (),
+    download: bool = False,
 ) -> Callable[[Callable], Callable]:
     doc = EndpointDoc(
         roles=frozenset(roles),
@@ -226,6 +229,7 @@ def endpoint(
         headers=tuple(headers),
         response_headers=tuple(response_headers),
         also=tuple(also),
+        download=download,
     )
     if not doc.roles:
         raise ValueError(f"endpoint {summary!r} must allow at least one role")

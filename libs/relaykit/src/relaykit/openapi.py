@@ -93,6 +93,8 @@ def _operation(doc: EndpointDoc, path_params: list[dict[str, Any]]) -> dict[str,
         ok["headers"] = {h.name: _header(h) for h in doc.response_headers}
     if doc.response is not None:
         ok["content"] = {"application/json": {"schema": doc.response}}
+    if doc.download:
+        ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     op["responses"][str(doc.status)] = ok
     for code in doc.also:
         op["responses"][str(code)] = {"description": HTTPStatus(code).phrase}

@@ -33,7 +33,7 @@ from relay_tickets.entrypoints.schemas_activity import (
 )
 from relay_tickets.service_layer import activity as use
 from relaykit.errors import BadRequest, InvalidInput, UnsupportedMediaType
-from relaykit.http import ETAG, IF_MATCH, endpoint, load_form
+from relaykit.http import ETAG, IF_MATCH, Header, endpoint, load_form
 from relaykit.identity import CONTACT, STAFF, SYSTEM
 from relaykit.service import Runtime
 
@@ -43,6 +43,11 @@ FILE_FIELD = "attachments"
 # Text fields of a multipart comment: 100 000 characters of UTF-8 and some room.
 FORM_FIELD_BYTES = 512 * 1024
 COMMENT_FORM_FIELDS = frozenset({"body", "public", "format", "mentions"})
+# What a download reads and answers besides the bytes (send_file's conditional answers).
+IF_NONE_MATCH = Header("If-None-Match", "The ETag of a copy you hold: 304 if the file is still that one.")
+RANGE = Header("Range", "Part of the file, e.g. `bytes=0-1023`: 206 with that part, 416 if it lies beyond the end.")
+FILE_ETAG = Header("ETag", "The SHA-256 of the file's bytes.")
+CONTENT_DISPOSITION = Header("Content-Disposition", "Always `attachment`, with the file's name.")
 
 
 # -- multipart uploads ------------------------------------------------------------------------
@@ -247,7 +252,16 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
         return {"items": [_attachment_out(number, r) for r in use.list_attachments(runtime, number, v)]}
 
     @app.get("/tickets/<int:number>/attachments/<attachment_id>")
-    @endpoint(roles=READERS, summary="Download an attachment", tags=["attachments"], errors=[404])
+    @endpoint(
+        roles=READERS,
+        summary="Download an attachment",
+        tags=["attachments"],
+        download=True,
+        headers=[IF_NONE_MATCH, RANGE],
+        response_headers=[CONTENT_DISPOSITION, FILE_ETAG],
+        also=[206, 304],
+        errors=[404, 416],
+    )
     def download_attachment(number: int, attachment_id: str):
         v = callers.viewer(runtime)
         record, path = use.open_attachment(runtime, number, attachment_id, v)
