@@ -180,7 +180,8 @@ def test_every_download_is_an_attachment_never_sniffed_in_a_sandbox_with_its_nam
         assert disposition.startswith("attachment;")
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         policy = [d.strip() for d in r.headers["Content-Security-Policy"].split(";")]
-        assert "sandbox" in policy and "default-src 'none'" in policy
+        assert {"sandbox", "default-src 'none'", "frame-ancestors 'none'"} <= set(policy)
+        assert r.headers["Referrer-Policy"]  # the kit's other defaults are there too
         assert len(r.headers.getlist("Content-Security-Policy")) == 1  # the kit's default did not add its own
     r = desk.api.get(got[0]["url"], headers=desk.staff)
     disposition = r.headers["Content-Disposition"]

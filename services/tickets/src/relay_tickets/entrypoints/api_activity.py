@@ -277,7 +277,8 @@ def register_activity_routes(app: Flask, runtime: Runtime) -> None:
         )
         # Whatever the bytes are, a browser neither guesses another type nor runs them here.
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        # The kit's default for API answers, plus sandbox: it keeps a route's own policy whole.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
         response.cache_control.private = True
         return response
 
