@@ -353,3 +353,27 @@ def test_readiness_does_not_open_the_bus_file(harness, tmp_path):
     rt = harness.runtime(probe_spec(Behaviour()), amqp_url=f"embedded+sqlite:///{tmp_path}/nowhere/bus.db")
     assert Readiness(rt).check() == {}
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_relay_batch_is_one_transaction_confirmed_only_by_its_commit(url):
+    from relaykit.bus.confirms import BatchConfirms
+
+    with connect(url) as conn:
+        queue = _declare(conn)
+        channel = conn.channel()
+        confirms = BatchConfirms(conn, channel)
+        producer = Producer(channel, exchange=EXCHANGE)
+        for n in range(3):
+            producer.publish({"n": n}, routing_key="ticket.created", serializer="json", retry=False)
+            confirms.published(n)
+        assert _rows(url) == [] and confirms.take_confirmed() == []  # not stored yet: not confirmed
+        confirms.wait()
+        assert confirms.take_confirmed() == [0, 1, 2]
+        assert len(_rows(url)) == 3
+        producer.publish({"n": 3}, routing_key="ticket.created", serializer="json", retry=False)
+        confirms.published(3)
+    # The connection went away before the batch was confirmed: none of it was stored,
+    # and the outbox rows stay unpublished (the relay publishes them again).
+    assert confirms.take_confirmed() == []
+    with connect(url) as conn:
+        assert _drain(conn, queue) == [{"n": 0}, {"n": 1}, {"n": 2}]

@@ -112,7 +112,11 @@ def _match(pattern: list[str], words: list[str]) -> bool:
 
 @contextmanager
 def write(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, the write lock taken up front (writers queue, none fails)."""
+    """One write transaction, the write lock taken up front (writers queue, none fails).
+    Inside a transaction held open by its channel (`put(hold=True)`), part of that one."""
+    if db.in_transaction:
+        yield db
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -334,8 +338,12 @@ class BusFile:
         return targets, args.ttl_ms / 1000.0
 
     # -- messages -------------------------------------------------------------------
-    def put(self, db: sqlite3.Connection, queues: Iterable[str], payload: dict[str, Any], routing_key: str) -> int:
-        """Store one message in each queue, in one transaction. Returns how many rows."""
+    def put(
+        self, db: sqlite3.Connection, queues: Iterable[str], payload: dict[str, Any], routing_key: str, *, hold=False
+    ) -> int:
+        """Store one message in each queue, in one transaction. Returns how many rows.
+        With `hold`, the transaction stays open for more (a publisher's batch): nothing is
+        stored, nor visible, until `commit`."""
         now = time.time()
         rows = []
         text = json.dumps(payload, separators=(",", ":"))
@@ -344,10 +352,21 @@ class BusFile:
             rows += [(target, text, now + delay) for target in targets]
         if not rows:
             return 0
+        if hold:
+            if not db.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO bus_messages (queue, payload, ready_at) VALUES (?, ?, ?)", rows)
+            return len(rows)
         with write(db):
             db.executemany("INSERT INTO bus_messages (queue, payload, ready_at) VALUES (?, ?, ?)", rows)
         self.notify()
         return len(rows)
+
+    def commit(self, db: sqlite3.Connection) -> None:
+        """Store what a held transaction published (it is then as good as confirmed)."""
+        if db.in_transaction:
+            db.execute("COMMIT")
+            self.notify()
 
     def ready(self, db: sqlite3.Connection, queues: Iterable[str], limit: int) -> tuple[list[int], float | None]:
         """Ids of up to `limit` messages ready now in `queues` (oldest first), and when the

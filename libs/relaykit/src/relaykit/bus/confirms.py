@@ -26,6 +26,12 @@ class BatchConfirms:
         self.channel = channel
         # The memory transport has no confirms: a publish there is already done.
         self.enabled = hasattr(channel, "confirm_select") and connection.transport.driver_type == "amqp"
+        # The embedded bus: a publish is as good as confirmed once the transaction that
+        # holds it commits; one transaction per batch instead of one per message.
+        self.held = not self.enabled and hasattr(channel, "hold_commits")
+        if self.held:
+            channel.hold_commits()
+        self._held: list[Any] = []
         self._next_tag = 0
         self._unconfirmed: dict[int, Any] = {}
         self._confirmed: list[Any] = []
@@ -37,6 +43,9 @@ class BatchConfirms:
 
     def published(self, item: Any) -> None:
         """Record that `item` was just published on the channel."""
+        if self.held:
+            self._held.append(item)
+            return
         if not self.enabled:
             self._confirmed.append(item)
             return
@@ -59,6 +68,10 @@ class BatchConfirms:
     def wait(self, timeout: float = 10.0) -> None:
         """Wait for every outstanding confirm. Raises if the broker refused one or stayed
         silent; either way, `take_confirmed()` then tells what is safe to mark sent."""
+        if self.held:
+            self.channel.commit_held()  # raises if the bus refused: nothing of it is confirmed
+            self._confirmed += self._held
+            self._held = []
         deadline = time.monotonic() + timeout
         while self._unconfirmed:
             left = deadline - time.monotonic()

@@ -89,6 +89,8 @@ class Channel(virtual.Channel):
         self._acked: list[int] = []
         # When the next message that is not ready yet will be (epoch seconds).
         self.next_ready: float | None = None
+        # Publishes wait in one open transaction for commit_held() (relaykit.bus.confirms).
+        self._hold = False
         with self.bus._lock:
             self.bus.live_channels.add(self.lease_id)
 
@@ -178,7 +180,16 @@ class Channel(virtual.Channel):
             queues = self.bus.route(self.db, exchange, routing_key)
             if not queues:
                 log.debug("bus: no queue bound", extra={"exchange": exchange, "routing_key": routing_key})
-            self.bus.put(self.db, queues, message, routing_key)
+            self.bus.put(self.db, queues, message, routing_key, hold=self._hold)
+
+    def hold_commits(self) -> None:
+        """From now on, what this channel publishes is stored by `commit_held()`, all at
+        once: a batch of publishes costs one transaction, like a batch of confirms."""
+        self._hold = True
+
+    def commit_held(self) -> None:
+        with self._lock:
+            self.bus.commit(self.db)
 
     def _put(self, queue: str, message: dict, **kwargs: Any) -> None:
         with self._lock:
