@@ -76,6 +76,25 @@ def not_a_server_error(ctx: CheckContext, response: schemathesis.Response, case:
     assert response.status_code < 500, f"server error {response.status_code}: {response.text[:2000]}"
 
 
+# Headers that say something about this answer; each must be in the operation's document
+# for the status given (schemathesis checks the documented ones; this, that none is missing).
+# The ones every answer carries alike (security, correlation, caching) are the kit's.
+MEANINGFUL_HEADERS = frozenset(
+    {"location", "etag", "content-disposition", "content-range", "retry-after"}
+    | {"ratelimit-limit", "ratelimit-remaining"}
+)
+
+
+def answer_headers_are_documented(ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case) -> None:
+    responses = case.operation.definition.raw.get("responses", {})
+    documented = responses.get(str(response.status_code)) or responses.get("default")
+    if documented is None:
+        return  # an answer of another method, or an undocumented status: status_code_conformance's
+    declared = {name.lower() for name in documented.get("headers", {})}
+    missing = sorted({name.lower() for name in response.headers} & MEANINGFUL_HEADERS - declared)
+    assert not missing, f"a {response.status_code} answer carries {missing}, which its operation does not document"
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -83,6 +102,7 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
     problem_json_on_errors,
+    answer_headers_are_documented,
 ]
 
 
@@ -175,9 +195,9 @@ def _check(case: schemathesis.Case, system, headers: dict[str, str], response) -
     case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": system.gateway.app})
 
 
-def _answer(status: int, content_type: str, body: bytes) -> schemathesis.Response:
+def _answer(status: int, content_type: str, body: bytes, headers: dict | None = None) -> schemathesis.Response:
     app = Flask(__name__)
-    app.add_url_rule("/", "answer", lambda: FlaskResponse(body, status, content_type=content_type))
+    app.add_url_rule("/", "answer", lambda: FlaskResponse(body, status, headers=headers, content_type=content_type))
     return schemathesis.Response.from_any(app.test_client().get("/"))
 
 
@@ -192,3 +212,24 @@ def test_the_problem_check_refuses_an_error_that_is_not_a_problem():
     fine = b'{"type": "t", "title": "t", "status": 422, "detail": "d", "errors": [{"field": "f", "message": "m"}]}'
     problem_json_on_errors(None, _answer(422, "application/problem+json", fine), None)
     problem_json_on_errors(None, _answer(200, "text/plain", b"ok"), None)
+
+
+def test_the_header_check_refuses_an_answer_header_its_operation_does_not_document():
+    tiny = schemathesis.openapi.from_dict(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/things": {
+                    "post": {"responses": {"201": {"description": "made", "headers": {"Location": {"schema": {}}}}}}
+                }
+            },
+        }
+    )
+    case = tiny["/things"]["POST"].Case()
+    made = _answer(201, "text/plain", b"", {"Location": "/things/1"})
+    answer_headers_are_documented(None, made, case)
+    with pytest.raises(AssertionError, match="etag"):
+        answer_headers_are_documented(None, _answer(201, "text/plain", b"", {"Location": "/", "ETag": '"1"'}), case)
+    # An undocumented status is status_code_conformance's to judge.
+    answer_headers_are_documented(None, _answer(405, "text/plain", b"", {"ETag": '"1"'}), case)

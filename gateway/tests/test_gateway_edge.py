@@ -170,3 +170,6 @@ def test_the_merged_document_names_the_429_of_every_operation(gateway):
     assert operations
     for op in operations:
         assert "Retry-After" in op["responses"]["429"]["headers"]
+        # Every answer carries the token's allowance, so every answer documents it.
+        for answer in op["responses"].values():
+            assert {"RateLimit-Limit", "RateLimit-Remaining"} <= set(answer["headers"])

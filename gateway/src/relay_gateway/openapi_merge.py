@@ -18,6 +18,11 @@ TOO_MANY = {
     },
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
+# What the gateway adds to every answer of an authenticated request (relay_gateway.app).
+ALLOWANCE = {
+    "RateLimit-Limit": {"description": "requests the token's limit allows per window", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "requests left in this window", "schema": {"type": "integer"}},
+}
 
 
 def _rename_refs(node: Any, service: str) -> Any:
@@ -57,7 +62,9 @@ def merge(documents: dict[str, dict[str, Any]], title: str = "Relay API") -> dic
         for path, ops in doc.get("paths", {}).items():
             for op in ops.values():
                 if isinstance(op, dict) and "responses" in op:
-                    op["responses"].setdefault("429", TOO_MANY)
+                    op["responses"].setdefault("429", dict(TOO_MANY))
+                    for response in op["responses"].values():
+                        response["headers"] = ALLOWANCE | response.get("headers", {})
             merged["paths"][f"/api/{service}{path}"] = ops
         for name, schema in doc.get("components", {}).get("schemas", {}).items():
             key = name if name in SHARED else f"{service}.{name}"
