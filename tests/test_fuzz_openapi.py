@@ -51,6 +51,15 @@ PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail"})
 KNOWN: dict[str, list[dict]] = {}
 DENIED_CASES = 20
 DENIED_SENT: Counter[tuple[str, str]] = Counter()
+# JSON bodies no generator writes, sent once per operation and role that takes JSON;
+# each must be a 4xx problem, whatever the route does with its body.
+RAW_BODIES = {
+    "nested 100,000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "not UTF-8": b'{"name": "\xff\xfe"}',
+    "a number no float holds": b'{"name": 1e400}',
+    "NaN": b'{"name": NaN}',
+}
+RAW_SENT: set[tuple[str, str]] = set()
 
 
 def problem_json_on_errors(ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case) -> None:
@@ -179,20 +188,29 @@ def test_api(case, role, system):
             return
     headers = system.auth(role)
     _check(case, system, headers, case.call(app=system.gateway.app, headers=headers))
+    if case.media_type == "application/json" and (case.operation.label, role) not in RAW_SENT:
+        RAW_SENT.add((case.operation.label, role))
+        for what, raw in RAW_BODIES.items():
+            _check_raw(case, system, headers, raw, what)
     if case.media_type == "application/json" and any(isinstance(v, str) for v in _leaves(case.body)):
         # The same request with a lone UTF-16 surrogate in every string: valid JSON (as
         # \ud800 escapes) that no generator draws, since it is no storable text. Sent as
         # bytes: schemathesis would check the case against its schema, which cannot hold it.
         raw = json.dumps(_lone_surrogates(case.body)).encode()
-        try:
-            _check(case, system, headers, case.call(app=system.gateway.app, headers=headers, data=raw))
-        except Exception as e:
-            e.add_note(f"(the body sent had a lone surrogate in every string: {raw[:500]!r})")
-            raise
+        _check_raw(case, system, headers, raw, "a lone surrogate in every string")
 
 
 def _check(case: schemathesis.Case, system, headers: dict[str, str], response) -> None:
     case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": system.gateway.app})
+
+
+def _check_raw(case: schemathesis.Case, system, headers: dict[str, str], raw: bytes, what: str) -> None:
+    """The case's request with `raw` as its body, checked like any other answer."""
+    try:
+        _check(case, system, headers, case.call(app=system.gateway.app, headers=headers, data=raw))
+    except Exception as e:
+        e.add_note(f"(the body sent instead of the case's: {what}, {raw[:200]!r})")
+        raise
 
 
 def _answer(status: int, content_type: str, body: bytes, headers: dict | None = None) -> schemathesis.Response:
