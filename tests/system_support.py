@@ -14,8 +14,16 @@ import requests
 RELAY = [sys.executable, "-m", "relaykit.cli"]
 
 
+def _probe() -> socket.socket:
+    # As the servers bind (SO_REUSEADDR): a port whose old connections linger in
+    # TIME_WAIT is free to them, and must count as free here.
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return s
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    with _probe() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -28,7 +36,7 @@ def free_port_block(size: int) -> int:
             continue
         ok = True
         for p in range(base, base + size):
-            with socket.socket() as s:
+            with _probe() as s:
                 try:
                     s.bind(("127.0.0.1", p))
                 except OSError:

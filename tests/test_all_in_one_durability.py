@@ -6,7 +6,9 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
+import struct
 import subprocess
 import threading
 import time
@@ -18,13 +20,31 @@ from pathlib import Path
 import pytest
 import requests
 from kombu import Exchange, Producer
+from requests.adapters import HTTPAdapter
 from system_support import RELAY, free_port
+from urllib3.connection import HTTPConnection
 
 from relaykit.bus.connection import connect
 from relaykit.testing.harness import wait_for
 
 # One token drives every client here: the per-token and per-address limits would answer 429.
 UNLIMITED = {"RELAY_RATE_LIMIT_TOKEN": "off", "RELAY_RATE_LIMIT_ADDRESS": "off"}
+
+
+class _NoTimeWait(HTTPAdapter):
+    """Closes with a reset: the server answers HTTP/1.0 (a connection per request), and
+    thousands of client ports left in TIME_WAIT would stand in the way of other tests."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        linger = (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        kwargs["socket_options"] = [*HTTPConnection.default_socket_options, linger]
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _session() -> requests.Session:
+    s = requests.Session()
+    s.mount("http://", _NoTimeWait())
+    return s
 
 
 class AllInOne:
@@ -86,7 +106,7 @@ def test_a_kill_9_in_a_burst_of_creations_leaves_every_ticket_with_its_deadlines
     died = threading.Event()
 
     def client(i: int) -> None:
-        s = requests.Session()
+        s = _session()
         n = 0
         while not died.is_set():
             n += 1
@@ -151,7 +171,7 @@ def test_a_minute_of_mixed_load_from_16_clients_never_waits_over_2_seconds(spawn
 
     def client(i: int) -> None:
         rnd = random.Random(i)
-        s = requests.Session()
+        s = _session()
         s.headers.update(system.auth)
         mine: list[int] = []
         status: dict[int, str] = {}
