@@ -6,7 +6,6 @@ import pytest
 
 from relay_sla.bootstrap import spec
 from relaykit.clock import FrozenClock
-from relaykit.testing.harness import signed
 
 # sla_bus.py (messages for tests) lives beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,7 +31,3 @@ def consuming(harness, sla):
 def api(sla):
     return sla.app.test_client()
 
-
-ADMIN = signed(role="administrator", subject="adm-1")
-SPECIALIST = signed(role="specialist", subject="spec-1")
-CONTACT = signed(role="contact", subject="contact-1")

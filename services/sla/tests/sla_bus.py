@@ -14,6 +14,13 @@ from sqlalchemy import select
 from relay_contracts import registry
 from relaykit.bus.connection import connect
 from relaykit.kit_schema import outbox
+from relaykit.testing.harness import signed
+
+# Identity headers of callers. Here rather than in conftest.py: with several packages'
+# tests in one run, `conftest` names another package's module.
+ADMIN = signed(role="administrator", subject="adm-1")
+SPECIALIST = signed(role="specialist", subject="spec-1")
+CONTACT = signed(role="contact", subject="contact-1")
 
 
 def ticket_event(type_: str, ticket: dict, *, sequence: int, occurred_at: datetime, **data) -> dict:

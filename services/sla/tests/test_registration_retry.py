@@ -4,8 +4,7 @@ once the cause is fixed, without a new ticket event; its later events are not lo
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ADMIN, SPECIALIST
-from sla_bus import new_ticket, publish, sent, ticket_event
+from sla_bus import ADMIN, SPECIALIST, new_ticket, publish, sent, ticket_event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select, update
 
@@ -135,12 +134,12 @@ def test_a_rule_change_through_the_api_fixes_the_registration_too(consuming, api
 def test_a_failure_outside_the_settings_is_tried_again_on_a_schedule(harness, bus_namespace, monkeypatch):
     rt = harness.runtime(spec, namespace=bus_namespace)
     rt.clock = FrozenClock(MONDAY_9)
-    real_register = clocks.register
+    real_plan = clocks.plan_registration
 
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(clocks, "register", bug)
+    monkeypatch.setattr(clocks, "plan_registration", bug)
     ticket = new_ticket(3, MONDAY_9)
     with rt.db.sessions() as s:
         assert registration.register(rt, s, ticket, MONDAY_9) is False
@@ -154,7 +153,7 @@ def test_a_failure_outside_the_settings_is_tried_again_on_a_schedule(harness, bu
     assert retry.tick() == 1  # still failing: the backoff doubles
     assert records(rt)[ticket["id"]]["attempts"] == 2
     assert records(rt)[ticket["id"]]["next_try_at"] == MONDAY_9 + timedelta(minutes=3)
-    monkeypatch.setattr(clocks, "register", real_register)
+    monkeypatch.setattr(clocks, "plan_registration", real_plan)
     rt.clock.advance(timedelta(minutes=2))
     assert retry.tick() == 1
     assert records(rt) == {} and known(rt, ticket["id"])
@@ -176,9 +175,23 @@ def test_a_database_outage_is_not_recorded_but_left_to_the_bus(harness, bus_name
     def outage(*args, **kwargs):
         raise sa_exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(clocks, "register", outage)
+    monkeypatch.setattr(clocks, "plan_registration", outage)
     with rt.db.sessions() as s, pytest.raises(sa_exc.OperationalError):
         registration.register(rt, s, new_ticket(5, MONDAY_9), MONDAY_9)
+    assert records(rt) == {}
+
+
+def test_a_failure_while_writing_is_left_to_the_bus_not_recorded(harness, bus_namespace, monkeypatch):
+    # Only the computing is caught without a savepoint; a fault after the first write
+    # must not commit half a registration beside a record.
+    rt = harness.runtime(spec, namespace=bus_namespace)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug while writing")
+
+    monkeypatch.setattr(clocks, "append_entries", broken)
+    with rt.db.sessions() as s, pytest.raises(RuntimeError, match="while writing"):
+        registration.register(rt, s, new_ticket(7, MONDAY_9), MONDAY_9)
     assert records(rt) == {}
 
 

@@ -3,8 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import ADMIN, CONTACT, SPECIALIST
-from sla_bus import registry_example
+from sla_bus import ADMIN, CONTACT, SPECIALIST, registry_example
 from sqlalchemy import insert
 
 from relay_sla.adapters.orm import calendars

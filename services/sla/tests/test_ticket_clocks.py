@@ -3,8 +3,7 @@ tickets service's planned times), warnings and breaches out."""
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, SPECIALIST
-from sla_bus import new_ticket, publish, registry_example, sent, ticket_event
+from sla_bus import ADMIN, SPECIALIST, new_ticket, publish, registry_example, sent, ticket_event
 
 from relay_sla.service_layer.firing import SlaClock
 from relaykit.testing.harness import wait_for

@@ -92,11 +92,14 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # The guard runs on every statement, so only where a write in a reading session
+        # would misbehave (a deferred transaction that cannot take the write lock). The
+        # same code runs on PostgreSQL, where the tests on SQLite have already held it.
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
     else:
         # No pre-ping: it costs a round trip on every checkout. A connection the server
         # dropped fails its request (a 503, see relaykit.app) and is discarded from the pool.
         engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
-    event.listen(engine, "before_cursor_execute", _refuse_writes)
     return engine
 
 

@@ -89,8 +89,18 @@ def _targets_for(runtime: Runtime, session: Session, facts: TicketFacts) -> Targ
     return targets_of(matching_rule(b.rules(session), facts, b.is_working(session)))
 
 
-def register(runtime: Runtime, session: Session, doc: dict[str, Any], now: datetime) -> bool:
-    """Start a ticket's clocks from its first snapshot; False if they already run."""
+@dataclass(frozen=True)
+class Registration:
+    """A ticket's clocks as they start, computed before anything is written: a failure in
+    the computing (no working time, a year outside the tables) leaves the transaction clean."""
+
+    snap: Snapshot
+    entries: list[Entry]
+    row: dict[str, Any]
+
+
+def plan_registration(runtime: Runtime, session: Session, doc: dict[str, Any]) -> Registration:
+    """Read the rules and calendars and compute a ticket's starting clocks; writes nothing."""
     snap = Snapshot.of(doc)
     targets = _targets_for(runtime, session, snap.facts)
     entries = [_registration(snap, targets)]
@@ -101,17 +111,26 @@ def register(runtime: Runtime, session: Session, doc: dict[str, Any], now: datet
         reaction_at=snap.first_reaction_at,
         targets=None,
     )
-    clocks = Clocks.derive(entries)
+    return Registration(snap, entries, _row(runtime, session, snap, Clocks.derive(entries)))
+
+
+def write_registration(runtime: Runtime, session: Session, plan: Registration, now: datetime) -> bool:
+    """Store a planned registration and send its deadlines; False if the clocks already run."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    row = _row(runtime, session, snap, clocks) | {"recorded_at": now, "version": 1}
+    row = plan.row | {"recorded_at": now, "version": 1}
     inserted = session.execute(
         dialect.insert(tickets).on_conflict_do_nothing().values(**row).returning(tickets.c.ticket_id)
     ).first()
     if inserted is None:
         return False  # a replayed copy, or a later event of this ticket got here first
-    append_entries(session, snap.id, entries, now)
-    tell_tickets(runtime, session, snap.id, row, version=1, before=None)
+    append_entries(session, plan.snap.id, plan.entries, now)
+    tell_tickets(runtime, session, plan.snap.id, row, version=1, before=None)
     return True
+
+
+def register(runtime: Runtime, session: Session, doc: dict[str, Any], now: datetime) -> bool:
+    """Start a ticket's clocks from its first snapshot; False if they already run."""
+    return write_registration(runtime, session, plan_registration(runtime, session, doc), now)
 
 
 def _registration(snap: Snapshot, targets: Targets) -> Entry:

@@ -42,15 +42,35 @@ _LAST_RETRY = timedelta(hours=1)
 
 def register(runtime: Runtime, session: Session, doc: dict[str, Any], now: datetime) -> bool:
     """ticket.created: start the ticket's clocks, or record why they could not start."""
-    return _settle(runtime, session, doc["id"], doc.get("number"), now, first=doc)
+    record = _record(session, doc["id"])
+    if record is not None:
+        return _settle(runtime, session, doc["id"], doc.get("number"), now, first=doc, record=record)
+    # The usual case, on the hot path of every new ticket: compute first, write after,
+    # so a failure needs no savepoint (nothing was written) and the insert's ON CONFLICT
+    # answers "already registered" without a lookup. A failure while writing is a fault
+    # of the code or the database, not of the settings: it goes the bus's way.
+    try:
+        plan = clocks.plan_registration(runtime, session, doc)
+    except _OUTAGES:
+        raise
+    except Exception as exc:
+        _failed(session, doc["id"], doc.get("number"), doc, None, None, exc, None, now)
+        return False
+    clocks.write_registration(runtime, session, plan, now)
+    return True
 
 
 def observe(runtime: Runtime, session: Session, doc: dict[str, Any], at: datetime, now: datetime) -> bool:
     """A later ticket event. A registered ticket's clocks follow it as they always do (a
     failure there goes the bus's way); an unregistered one tries its registration again."""
     ticket_id = doc["id"]
-    registered = session.scalar(select(tickets.c.ticket_id).where(tickets.c.ticket_id == ticket_id))
-    if registered is not None and _record(session, ticket_id) is None:
+    registered, pending = session.execute(
+        select(
+            select(tickets.c.ticket_id).where(tickets.c.ticket_id == ticket_id).exists(),
+            select(unregistered.c.ticket_id).where(unregistered.c.ticket_id == ticket_id).exists(),
+        )
+    ).one()
+    if registered and not pending:
         clocks.observe(runtime, session, doc, at, now)
         return True
     return _settle(runtime, session, ticket_id, doc.get("number"), now, latest=doc, latest_at=at)
@@ -90,12 +110,7 @@ def _settle(
     except _OUTAGES:
         raise
     except Exception as exc:
-        _remember(session, ticket_id, number, first, latest, latest_at, f"{type(exc).__name__}: {exc}", record, now)
-        log.warning(
-            "ticket not registered; it is tried again when calendars or rules change",
-            extra={"ticket_id": ticket_id, "reason": str(exc), "attempts": 1 + (record.attempts if record else 0)},
-            exc_info=not isinstance(exc, ValueError),
-        )
+        _failed(session, ticket_id, number, first, latest, latest_at, exc, record, now)
         return False
     if record is not None:
         session.execute(delete(unregistered).where(unregistered.c.ticket_id == ticket_id))
@@ -118,6 +133,15 @@ def _replay(
     if latest is not None:
         # Registers from the newest snapshot itself when no ticket.created was seen.
         clocks.observe(runtime, session, latest, latest_at or now, now)
+
+
+def _failed(session: Session, ticket_id, number, first, latest, latest_at, exc: Exception, record, now) -> None:
+    _remember(session, ticket_id, number, first, latest, latest_at, f"{type(exc).__name__}: {exc}", record, now)
+    log.warning(
+        "ticket not registered; it is tried again when calendars or rules change",
+        extra={"ticket_id": ticket_id, "reason": str(exc), "attempts": 1 + (record.attempts if record else 0)},
+        exc_info=not isinstance(exc, ValueError),
+    )
 
 
 def _remember(session: Session, ticket_id, number, first, latest, latest_at, reason: str, record, now) -> None:
