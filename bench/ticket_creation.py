@@ -66,6 +66,22 @@ def create_token(relay: list[str], env: dict[str, str], employee_id: str, timeou
         time.sleep(0.5)
 
 
+def drop_bus(namespace: str) -> None:
+    """Delete the run's exchange and queues: hundreds of idle queues left by earlier runs
+    cost the broker (and so the next run) CPU."""
+    from relay_contracts import catalog
+    from relaykit.bus.connection import connect
+    from relaykit.bus.topology import Topology
+    from relaykit.settings import Settings
+
+    topology = Topology(namespace, Settings.from_env("bench").retry_delays)
+    with connect(AMQP) as conn:
+        channel = conn.channel()
+        for name in topology.all_queue_names(catalog().consumers()):
+            channel.queue_delete(name)
+        channel.exchange_delete(topology.exchange.name)
+
+
 def wait_ready(url: str, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -253,6 +269,7 @@ def main() -> int:
             for service in SERVICES:
                 c.execute(text(f'DROP DATABASE IF EXISTS "relaybench_{run}_{service}" WITH (FORCE)'))
         admin.dispose()
+        drop_bus(env["RELAY_NAMESPACE"])
 
     print(json.dumps(result | {"created": created, "delivered": delivered}, indent=2))
     print(f"\nCPU per ticket (ms), load and drain: {json.dumps(cpu_ms)}; total {sum(cpu_ms.values()):.2f} ms")
