@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 from kombu import Producer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from relay_contracts import ConsumerBinding
 from relaykit import metrics
@@ -29,6 +29,27 @@ from relaykit.db import Database, normalize_url
 from relaykit.kit_schema import outbox as outbox_table
 
 log = logging.getLogger(__name__)
+
+
+# Built once: the relay runs them for every batch, often of one row.
+_PENDING = (
+    select(
+        outbox_table.c.id,
+        outbox_table.c.message_id,
+        outbox_table.c.type,
+        outbox_table.c.correlation_id,
+        outbox_table.c.body,
+        outbox_table.c.created_at,
+    )
+    .where(outbox_table.c.published_at.is_(None))
+    .order_by(outbox_table.c.id)
+    .limit(bindparam("limit"))
+)
+_MARK_PUBLISHED = (
+    update(outbox_table)
+    .where(outbox_table.c.id.in_(bindparam("ids", expanding=True)))
+    .values(published_at=bindparam("now"))
+)
 
 
 class _Standby(Exception):
@@ -137,19 +158,7 @@ class OutboxRelay:
     # -- work ------------------------------------------------------------------
     def publish_batch(self, producer: Producer, confirms: BatchConfirms) -> int:
         with self.db.reading() as s:
-            rows = s.execute(
-                select(
-                    outbox_table.c.id,
-                    outbox_table.c.message_id,
-                    outbox_table.c.type,
-                    outbox_table.c.correlation_id,
-                    outbox_table.c.body,
-                    outbox_table.c.created_at,
-                )
-                .where(outbox_table.c.published_at.is_(None))
-                .order_by(outbox_table.c.id)
-                .limit(self.batch)
-            ).all()
+            rows = s.execute(_PENDING, {"limit": self.batch}).all()
         if not rows:
             return 0
         try:
@@ -179,7 +188,7 @@ class OutboxRelay:
     def _mark_published(self, rows) -> None:
         now = datetime.now(UTC)
         with self.db.session() as s:
-            s.execute(update(outbox_table).where(outbox_table.c.id.in_([r.id for r in rows])).values(published_at=now))
+            s.execute(_MARK_PUBLISHED, {"ids": [r.id for r in rows], "now": now})
         for row in rows:
             metrics.events_published.labels(self.service, row.type).inc()
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from relay_sla.adapters.orm import calendars, rules
@@ -23,6 +23,8 @@ from relaykit.service import Runtime
 log = logging.getLogger(__name__)
 
 RULES_TTL_SECONDS = 5.0
+# Asked for every ticket event: built once.
+_CALENDAR_VERSION = select(calendars.c.version).where(calendars.c.id == bindparam("calendar_id"))
 
 
 class Book:
@@ -38,7 +40,7 @@ class Book:
     def calendar_and_version(self, session: Session, calendar_id: int) -> tuple[int, WorkingCalendar]:
         # The version alone decides whether the compiled calendar is still good: the
         # definition (holidays and all) is only read and parsed when it moved.
-        version = session.scalar(select(calendars.c.version).where(calendars.c.id == calendar_id))
+        version = session.scalar(_CALENDAR_VERSION, {"calendar_id": calendar_id})
         if version is None:
             raise NotFound(f"there is no calendar {calendar_id}", field="calendar_id")
         with self._lock:

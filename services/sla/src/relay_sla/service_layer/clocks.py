@@ -89,6 +89,13 @@ def _targets_for(runtime: Runtime, session: Session, facts: TicketFacts) -> Targ
     return targets_of(matching_rule(b.rules(session), facts, b.is_working(session)))
 
 
+# Run for every new ticket: built once, per dialect (False: SQLite, True: PostgreSQL).
+_INSERT_NEW = {
+    pg: dialect.insert(tickets).on_conflict_do_nothing().returning(tickets.c.ticket_id)
+    for pg, dialect in ((False, sqlite), (True, postgresql))
+}
+
+
 @dataclass(frozen=True)
 class Registration:
     """A ticket's clocks as they start, computed before anything is written: a failure in
@@ -116,11 +123,9 @@ def plan_registration(runtime: Runtime, session: Session, doc: dict[str, Any]) -
 
 def write_registration(runtime: Runtime, session: Session, plan: Registration, now: datetime) -> bool:
     """Store a planned registration and send its deadlines; False if the clocks already run."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     row = plan.row | {"recorded_at": now, "version": 1}
-    inserted = session.execute(
-        dialect.insert(tickets).on_conflict_do_nothing().values(**row).returning(tickets.c.ticket_id)
-    ).first()
+    insert_new = _INSERT_NEW[session.get_bind().dialect.name == "postgresql"]
+    inserted = session.execute(insert_new, row).first()
     if inserted is None:
         return False  # a replayed copy, or a later event of this ticket got here first
     append_entries(session, plan.snap.id, plan.entries, now)

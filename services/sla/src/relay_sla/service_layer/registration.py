@@ -21,7 +21,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -76,11 +76,14 @@ def observe(runtime: Runtime, session: Session, doc: dict[str, Any], at: datetim
     return _settle(runtime, session, ticket_id, doc.get("number"), now, latest=doc, latest_at=at)
 
 
+# Asked for every new ticket: built once (building a statement costs about what running it does).
+_RECORD = select(unregistered).where(unregistered.c.ticket_id == bindparam("ticket_id"))
+_RECORD_LOCKED = _RECORD.with_for_update()
+
+
 def _record(session: Session, ticket_id: str):
-    query = select(unregistered).where(unregistered.c.ticket_id == ticket_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.execute(query).first()
+    query = _RECORD_LOCKED if session.get_bind().dialect.name == "postgresql" else _RECORD
+    return session.execute(query, {"ticket_id": ticket_id}).first()
 
 
 def _settle(
