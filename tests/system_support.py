@@ -53,7 +53,9 @@ class Process:
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             args,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"} | env,
+            # Metrics on any free port: the all-in-one's default (its port + 1) may be the
+            # port another test's process is about to take.
+            env=os.environ | {"PYTHONUNBUFFERED": "1", "RELAY_METRICS_PORT": "0"} | env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -32,6 +32,18 @@ def build(specs: dict[str, ServiceSpec] | None = None) -> tuple[dict[str, Runtim
     return services, gateway
 
 
+def _ops_server(app, host: str, port: int):
+    """The operations listener on `port` (`relay run` asks for its public port + 1, so a
+    bookmarked metrics URL keeps working); any free port when that one is taken."""
+    from relaykit.serving import background_server
+
+    try:
+        return background_server(app, host, port)
+    except OSError:
+        log.warning("metrics port taken; using a free one", extra={"port": port})
+        return background_server(app, host, 0)
+
+
 def run(
     host: str = "127.0.0.1", port: int = 8080, demo: bool = True, metrics: tuple[str, int] = ("127.0.0.1", 0)
 ) -> None:
@@ -47,11 +59,11 @@ def run(
         runner.start(rt.tasks(), owner=name)
 
     from relaykit.ops import create_ops_app
-    from relaykit.serving import background_server, public_server
+    from relaykit.serving import public_server
 
     server = public_server(gateway.app, host, port)
     # One registry holds every service's metrics; not on the public port (relaykit.ops).
-    ops = background_server(create_ops_app(gateway), *metrics)
+    ops = _ops_server(create_ops_app(gateway), *metrics)
     lines = []
     if demo:
         for rt in [*services.values(), gateway]:

@@ -53,8 +53,8 @@ def _runtime(name: str) -> Runtime:
 @click.option(
     "--metrics-port",
     type=int,
-    default=lambda: int(os.environ.get("RELAY_METRICS_PORT", "0")),
-    show_default="RELAY_METRICS_PORT, else any free port",
+    default=lambda: int(os.environ["RELAY_METRICS_PORT"]) if os.environ.get("RELAY_METRICS_PORT") else None,
+    show_default="RELAY_METRICS_PORT, else all-in-one --port + 1, else any free port; 0: any free port",
     help="the operations listener (/metrics, /healthz, /readyz) of the all-in-one process, the gateway or an API; "
     "a worker's is --port",
 )
@@ -62,13 +62,14 @@ def _runtime(name: str) -> Runtime:
 @click.option("--demo/--no-demo", default=True, help="load demo data (all-in-one)")
 @click.option("--migrate/--no-migrate", default=True, help="run migrations before starting")
 def run(
-    target: str, host: str, port: int, metrics_port: int, metrics_host: str | None, demo: bool, migrate: bool
+    target: str, host: str, port: int, metrics_port: int | None, metrics_host: str | None, demo: bool, migrate: bool
 ) -> None:
     """Run Relay, or one target of it."""
     if target == "all":
         from relaykit import allinone
 
-        allinone.run(host, port, demo, metrics=(metrics_host or host, metrics_port))
+        metrics = (metrics_host or host, port + 1 if metrics_port is None else metrics_port)
+        allinone.run(host, port, demo, metrics=metrics)
         return
     if target == "gateway":
         name, role = "gateway", "api"
@@ -87,7 +88,7 @@ def run(
             rt.spec.demo(rt)
             for line in rt.app.extensions.get("relay.banner", []):
                 click.echo(line.format(base=f"http://{host}:{port}"))
-        ops = OpsListener(metrics_host or host, metrics_port, lambda: create_ops_app(rt))
+        ops = OpsListener(metrics_host or host, metrics_port or 0, lambda: create_ops_app(rt))
         log.info("metrics listener", extra={"url": f"http://{ops.host}:{ops.port}/metrics"})
         gunicorn_serve(lambda: rt.app, f"{host}:{port}", ops=ops)
     else:

@@ -25,7 +25,7 @@
 | `RELAY_RATE_LIMIT_ADDRESS` | `600/10` | requests per seconds from one client address, whatever the token |
 | `RELAY_RATE_LIMIT_AUTH_FAILURES` | `20/60` | unknown or revoked tokens one client address may present; beyond it every request from there gets 429 until the window has passed |
 | `RELAY_REDIS_URL` | empty | `redis://host:6379/0`: rate-limit counts shared by every gateway replica (keys prefixed with `RELAY_NAMESPACE`); empty: counted in each process |
-| `RELAY_METRICS_PORT` | `0` (any free port) | the operations listener (`/metrics`, `/healthz`, `/readyz`) of the all-in-one process, the gateway and each API; never published (a worker's is its `--port`) |
+| `RELAY_METRICS_PORT` | `0`: all-in-one the public port + 1 (8081), else any free port | the operations listener (`/metrics`, `/healthz`, `/readyz`) of the all-in-one process, the gateway and each API; never published (a worker's is its `--port`) |
 | `RELAY_METRICS_HOST` | the `--host` | the address it listens on |
 """
 
