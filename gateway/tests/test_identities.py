@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 from gateway_people import People, start_directory_flow
-from kombu import Producer
 from sqlalchemy import func, insert, select
 
 from relay_contracts import registry
@@ -22,10 +21,10 @@ from relay_gateway.tokens import token_hash, token_store
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
 from relay_tickets.bootstrap import spec as tickets_spec
 from relaykit.bus import Message
-from relaykit.bus.connection import connect
 from relaykit.cli import main as relay_cli
 from relaykit.errors import InvalidInput, NotAuthenticated
 from relaykit.kit_schema import outbox
+from relaykit.testing.harness import publish as _publish
 from relaykit.testing.harness import wait_for
 
 
@@ -216,15 +215,6 @@ def _employee_message(employee_id: str, version: int, *, active: bool = True, ro
     m["data"]["employee"].update(id=employee_id, name=f"E v{version}", role=role, active=active, version=version)
     m["data"]["change"] = "updated" if active else "deactivated"
     return m
-
-
-def _publish(rt, *messages: dict) -> None:
-    with connect(rt.settings.amqp_url) as conn:
-        channel = conn.channel()
-        rt.topology.declare(channel, rt.bindings())
-        producer = Producer(channel, exchange=rt.topology.exchange)
-        for m in messages:
-            producer.publish(json.dumps(m), routing_key=m["type"], content_type="application/json", retry=False)
 
 
 def _copied(gateway, employee_id: str):

@@ -8,11 +8,9 @@ import json
 import uuid
 from datetime import datetime
 
-from kombu import Producer
 from sqlalchemy import select
 
 from relay_contracts import registry
-from relaykit.bus.connection import connect
 from relaykit.kit_schema import outbox
 from relaykit.testing.harness import signed
 
@@ -49,15 +47,6 @@ def new_ticket(number: int, created_at: datetime, **fields) -> dict:
         "first_reaction_at": None,
         **fields,
     }
-
-
-def publish(rt, *messages: dict) -> None:
-    with connect(rt.settings.amqp_url) as conn:
-        channel = conn.channel()
-        rt.topology.declare(channel, rt.bindings())
-        producer = Producer(channel, exchange=rt.topology.exchange)
-        for m in messages:
-            producer.publish(json.dumps(m), routing_key=m["type"], content_type="application/json", retry=False)
 
 
 def sent(rt, type_: str, ticket_id: str | None = None) -> list[dict]:

@@ -4,7 +4,7 @@ once the cause is fixed, without a new ticket event; its later events are not lo
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sla_bus import ADMIN, SPECIALIST, new_ticket, publish, sent, ticket_event
+from sla_bus import ADMIN, SPECIALIST, new_ticket, sent, ticket_event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select, update
 
@@ -13,7 +13,7 @@ from relay_sla.bootstrap import spec
 from relay_sla.service_layer import clocks, registration
 from relay_sla.service_layer.registration import RegistrationRetry
 from relaykit.clock import FrozenClock
-from relaykit.testing.harness import wait_for
+from relaykit.testing.harness import publish, wait_for
 
 MONDAY_9 = datetime(2026, 11, 23, 9, tzinfo=UTC)
 OFFICE = {"timezone": "UTC", "week": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}

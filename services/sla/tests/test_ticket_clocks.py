@@ -3,10 +3,10 @@ tickets service's planned times), warnings and breaches out."""
 
 from datetime import UTC, datetime
 
-from sla_bus import ADMIN, SPECIALIST, new_ticket, publish, registry_example, sent, ticket_event
+from sla_bus import ADMIN, SPECIALIST, new_ticket, registry_example, sent, ticket_event
 
 from relay_sla.service_layer.firing import SlaClock
-from relaykit.testing.harness import wait_for
+from relaykit.testing.harness import publish, wait_for
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -22,6 +22,22 @@ def client(tickets):
 
 
 @pytest.fixture
+def rt(harness, bus_namespace, request):
+    """The service under test; a module narrows it with `SERVICE_SPEC = ...` (the directory's)."""
+    return harness.runtime(getattr(request.module, "SERVICE_SPEC", spec), namespace=bus_namespace)
+
+
+@pytest.fixture
+def api(rt):
+    return rt.app.test_client()
+
+
+@pytest.fixture
+def directory(rt):
+    return rt
+
+
+@pytest.fixture
 def pg_tickets(harness, pg_url, bus_namespace):
     return harness.runtime(spec, database_url=pg_url, namespace=bus_namespace)
 

@@ -1,19 +1,18 @@
 """Commands other services send: carried out once, refused ones dead-lettered with the reason."""
 
-import json
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 import seed
 from helpers import SPECIALIST, outbox_messages
-from kombu import Producer
 from sqlalchemy import func, select
 
 from relay_contracts import validate
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
 from relaykit.bus.connection import connect
 from relaykit.bus.deadletters import list_dead
+from relaykit.testing.harness import publish as send
 from relaykit.testing.harness import wait_for
 
 
@@ -34,15 +33,6 @@ def command(type_, data, *, producer="mail-ingest", aggregate_id=None, message_i
     }
     validate(m)
     return m
-
-
-def send(rt, *messages) -> None:
-    with connect(rt.settings.amqp_url) as conn:
-        channel = conn.channel()
-        rt.topology.declare(channel, rt.bindings())
-        producer = Producer(channel, exchange=rt.topology.exchange)
-        for m in messages:
-            producer.publish(json.dumps(m), routing_key=m["type"], content_type="application/json", retry=False)
 
 
 def count(rt) -> int:

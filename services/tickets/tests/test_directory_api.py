@@ -18,15 +18,8 @@ from relay_tickets.domain.directory import DIRECTORY_EVENTS, Contact, new_entry
 from relay_tickets.service_layer.directory import Directory
 from relaykit.errors import Conflict
 
-
-@pytest.fixture
-def directory(harness, bus_namespace):
-    return harness.runtime(DIRECTORY_SPEC, namespace=bus_namespace)
-
-
-@pytest.fixture
-def api(directory):
-    return directory.app.test_client()
+# The directory routes alone (conftest.py builds the service from this).
+SERVICE_SPEC = DIRECTORY_SPEC
 
 
 # -- helpers ---------------------------------------------------------------------------

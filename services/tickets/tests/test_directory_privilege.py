@@ -19,14 +19,8 @@ OTHERS = {"specialist": SPECIALIST, "lead_specialist": LEAD, "system": SYSTEM}
 NOT_ADMINISTRATORS = pytest.mark.parametrize("who", sorted(OTHERS))
 
 
-@pytest.fixture
-def directory(harness, bus_namespace):
-    return harness.runtime(DIRECTORY_SPEC, namespace=bus_namespace)
-
-
-@pytest.fixture
-def api(directory):
-    return directory.app.test_client()
+# The directory routes alone (conftest.py builds the service from this).
+SERVICE_SPEC = DIRECTORY_SPEC
 
 
 @pytest.fixture

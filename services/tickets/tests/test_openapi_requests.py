@@ -7,18 +7,6 @@ from __future__ import annotations
 import pytest
 from helpers import ADMIN, SPECIALIST, ok, problem
 
-from relay_tickets import bootstrap
-
-
-@pytest.fixture
-def rt(harness, bus_namespace):
-    return harness.runtime(bootstrap.spec, namespace=bus_namespace)
-
-
-@pytest.fixture
-def api(rt):
-    return rt.app.test_client()
-
 
 @pytest.fixture
 def doc(api):

@@ -9,20 +9,9 @@ import pytest
 from helpers import CONTACT, add_attribute, ok, post_ticket, problem
 from sqlalchemy import insert
 
-from relay_tickets import bootstrap
 from relay_tickets.adapters.tables.directory import companies, contacts
 from relay_tickets.service_layer.unit_of_work import settings_store
 from relaykit.testing.harness import signed
-
-
-@pytest.fixture
-def rt(harness, bus_namespace):
-    return harness.runtime(bootstrap.spec, namespace=bus_namespace)
-
-
-@pytest.fixture
-def api(rt):
-    return rt.app.test_client()
 
 
 def _types(api, admin):

@@ -6,21 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import ADMIN, LEAD, SPECIALIST, add_attribute, ok, problem
 
-from relay_tickets import bootstrap
 from relay_tickets.domain.parties import SYSTEM_ACTOR, Actor
 from relay_tickets.service_layer.settings import attributes, catalog, desk, lifecycles
 from relaykit.errors import Forbidden
-
-
-@pytest.fixture
-def rt(harness, bus_namespace):
-    return harness.runtime(bootstrap.spec, namespace=bus_namespace)
-
-
-@pytest.fixture
-def api(rt):
-    return rt.app.test_client()
-
 
 NOT_ADMINISTRATORS = [
     Actor("employee", "emp-1", "agent", None, "specialist"),

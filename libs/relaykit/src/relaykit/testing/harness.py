@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,21 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
         time.sleep(interval)
+
+
+def publish(rt: Runtime, *messages: dict[str, Any]) -> None:
+    """Put message envelopes on the runtime's bus as another service's relay would (no
+    outbox, no contract check: a test may send what a buggy producer would)."""
+    from kombu import Producer
+
+    from relaykit.bus.connection import connect
+
+    with connect(rt.settings.amqp_url) as conn:
+        channel = conn.channel()
+        rt.topology.declare(channel, rt.bindings())
+        producer = Producer(channel, exchange=rt.topology.exchange)
+        for m in messages:
+            producer.publish(json.dumps(m), routing_key=m["type"], content_type="application/json", retry=False)
 
 
 class Harness:
