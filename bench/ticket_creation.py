@@ -49,6 +49,27 @@ end
 """
 
 
+def distributed_env(web_workers: int) -> tuple[str, dict[str, str]]:
+    """A run's id and the environment of its processes: databases, namespace and secret of
+    its own, so runs never collide."""
+    run = uuid.uuid4().hex[:8]
+    base = PG.rsplit("/", 1)[0]
+    return run, os.environ | {
+        "DATABASE_URL": f"{base}/relaybench_{run}_{{service}}",
+        "AMQP_URL": AMQP,
+        "RELAY_NAMESPACE": f"bench{run}.",
+        "RELAY_LOG_LEVEL": "WARNING",
+        "RELAY_IDENTITY_SECRET": uuid.uuid4().hex,
+        "RELAY_WEB_WORKERS": str(web_workers),
+        "RELAY_DATA_DIR": tempfile.mkdtemp(prefix="relaybench-"),
+        # One token from one address at hundreds of requests/s is the load itself, far above
+        # the default limits (200 per 10 s per token): limits no run reaches, so the gateway
+        # still counts every request (the limiter's cost is in the figures) and refuses none.
+        "RELAY_RATE_LIMIT_TOKEN": "10000000/10",
+        "RELAY_RATE_LIMIT_ADDRESS": "10000000/10",
+    }
+
+
 def create_token(relay: list[str], env: dict[str, str], employee_id: str, timeout: float = 60) -> str:
     """A specialist token for the employee, once the gateway's directory copy has them."""
     deadline = time.time() + timeout
@@ -155,22 +176,7 @@ def main() -> int:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
 
-    run = uuid.uuid4().hex[:8]
-    base = PG.rsplit("/", 1)[0]
-    env = os.environ | {
-        "DATABASE_URL": f"{base}/relaybench_{run}_{{service}}",
-        "AMQP_URL": AMQP,
-        "RELAY_NAMESPACE": f"bench{run}.",
-        "RELAY_LOG_LEVEL": "WARNING",
-        "RELAY_IDENTITY_SECRET": uuid.uuid4().hex,
-        "RELAY_WEB_WORKERS": str(args.api_workers),
-        "RELAY_DATA_DIR": tempfile.mkdtemp(prefix="relaybench-"),
-        # One token from one address at ~200 requests/s is the load itself, far above the
-        # default limits (200 per 10 s per token): limits no run reaches, so the gateway
-        # still counts every request (the limiter's cost is in the figures) and refuses none.
-        "RELAY_RATE_LIMIT_TOKEN": "10000000/10",
-        "RELAY_RATE_LIMIT_ADDRESS": "10000000/10",
-    }
+    run, env = distributed_env(args.api_workers)
     relay = [sys.executable, "-m", "relaykit.cli"]
     logs = Path("bench/out")
     logs.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,9 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, redirect, request, url_for
 
-from relay_gateway import openapi_merge
+from relay_gateway import openapi_merge, ui
 from relay_gateway.limits import RateLimiter
 from relay_gateway.tokens import token_hash, token_store
 from relay_gateway.upstreams import HttpUpstream, WsgiUpstream, from_environment
@@ -90,9 +90,14 @@ def create_gateway_app(runtime: Runtime) -> Flask:
                 response.headers["RateLimit-Remaining"] = str(allowance.remaining)
             return response
 
+        ui.install(app, runtime.db, settings, upstreams, limiter)
+
         @app.get("/")
         @public
         def index():
+            # A browser goes to the agents' UI; an API client gets the map of the API.
+            if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+                return redirect(url_for("ui.home"))
             return jsonify(
                 name="Relay",
                 description="Service desk: tickets, SLA, routing, notifications, mail intake",

@@ -20,7 +20,7 @@ from sqlalchemy import Table, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from relay_gateway.tables import api_tokens, directory_contacts, directory_employees
+from relay_gateway.tables import api_tokens, directory_contacts, directory_employees, sessions
 from relaykit.bus import Message
 from relaykit.bus.consumer import ConsumerSpec
 from relaykit.identity import ADMINISTRATOR, CONTACT, LEAD_SPECIALIST, SPECIALIST, STAFF
@@ -42,6 +42,7 @@ class Employee:
     name: str
     role: str
     active: bool
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,23 @@ class Contact:
 
 def employee(session: Session, employee_id: str) -> Employee | None:
     t = directory_employees
-    row = session.execute(select(t.c.id, t.c.name, t.c.role, t.c.active).where(t.c.id == employee_id)).first()
-    return Employee(row.id, row.name, row.role, row.active) if row else None
+    row = session.execute(
+        select(t.c.id, t.c.name, t.c.role, t.c.active, t.c.email).where(t.c.id == employee_id)
+    ).first()
+    return Employee(row.id, row.name, row.role, row.active, row.email) if row else None
+
+
+def employee_by_email(session: Session, email: str) -> Employee | None:
+    """The employee who signs in with `email` (compared lower-cased); an active one
+    first should two entries ever share an address."""
+    t = directory_employees
+    row = session.execute(
+        select(t.c.id, t.c.name, t.c.role, t.c.active, t.c.email)
+        .where(t.c.email == email.strip().lower())
+        .order_by(t.c.active.desc())
+        .limit(1)
+    ).first()
+    return Employee(row.id, row.name, row.role, row.active, row.email) if row else None
 
 
 def contact(session: Session, contact_id: str) -> Contact | None:
@@ -113,10 +129,25 @@ def employee_changed(session: Session, message: Message) -> bool:
         "active": e["active"],
         "version": e["version"],
         "updated_at": datetime.fromisoformat(e["updated_at"]),
+        "email": (e.get("email") or "").strip().lower() or None,
     }
     applied = _apply(session, directory_employees, values)
+    if not applied and values["email"]:
+        # A copy made before it kept emails: the re-announcement at the tickets worker's
+        # start carries a version the copy holds, and only fills the address in.
+        t = directory_employees
+        session.execute(
+            update(t)
+            .where(t.c.id == e["id"], t.c.version == e["version"], t.c.email.is_(None))
+            .values(email=values["email"])
+        )
     if applied and not e["active"]:
         _end_tokens(session, e["id"], STAFF, "employee deactivated")
+        session.execute(
+            update(sessions)
+            .where(sessions.c.employee_id == e["id"], sessions.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
     return applied
 
 

@@ -1,8 +1,8 @@
 """Another process on an embedded bus file, for the tests that kill one.
 
-  python bus_peer.py URL lease QUEUE N          lease N messages (no ack), print their bodies, wait to be killed
-  python bus_peer.py URL lease-and-die QUEUE N  the same, then kill -9 itself
-  python bus_peer.py URL delay QUEUE BODY       publish BODY into the delay queue QUEUE, then kill -9 itself
+python bus_peer.py URL lease QUEUE N          lease N messages (no ack), print their bodies, wait to be killed
+python bus_peer.py URL lease-and-die QUEUE N  the same, then kill -9 itself
+python bus_peer.py URL delay QUEUE BODY       publish BODY into the delay queue QUEUE, then kill -9 itself
 """
 
 from __future__ import annotations

@@ -30,4 +30,3 @@ def consuming(harness, sla):
 @pytest.fixture
 def api(sla):
     return sla.app.test_client()
-

@@ -45,6 +45,8 @@ def new_ticket(number: int, created_at: datetime, **fields) -> dict:
         "client_category_id": None,
         "created_at": created_at.isoformat(),
         "first_reaction_at": None,
+        # SPECIALIST answers for it: a specialist reads only the SLA of tickets they may see.
+        "responsible": {"kind": "employee", "id": "spec-1"},
         **fields,
     }
 

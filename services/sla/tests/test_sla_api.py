@@ -419,3 +419,29 @@ def test_the_openapi_document_shows_the_conditions_shape(api):
     assert window["additionalProperties"] is False
     assert window["properties"]["days"]["items"]["enum"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     assert window["properties"]["from"]["pattern"]
+
+
+def test_a_ticket_preview_gives_the_matching_rule_and_its_deadlines(api, catalogue):
+    rule = {"name": "Critical", "calendar_id": 2, "reaction_minutes": 60, "resolution_minutes": 240}
+    rule = ok(api.post("/rules", json=rule | {"conditions": {"priorities": ["critical"]}}, headers=ADMIN), 201)
+    start = "2026-11-27T16:00:00+00:00"
+    critical = ok(api.post("/preview/ticket", json={"priority": "critical", "start": start}, headers=SPECIALIST))
+    assert critical["rule"] == {"id": rule["id"], "name": "Critical"} and critical["calendar_id"] == 2
+    assert (critical["reaction_due"], critical["resolution_due"]) == (
+        "2026-11-27T17:00:00+00:00",
+        "2026-11-27T20:00:00+00:00",
+    )
+    # Anything else: the default rule, its deadlines as /preview/due computes them on its calendar.
+    default = next(r for r in ok(api.get("/rules", headers=SPECIALIST))["items"] if r["is_default"])
+    other = ok(api.post("/preview/ticket", json={"priority": "low", "start": start}, headers=SPECIALIST))
+    assert other["rule"]["id"] == default["id"]
+    due = {"calendar_id": default["calendar_id"], "start": start, "minutes": default["resolution_minutes"]}
+    assert other["resolution_due"] == ok(api.post("/preview/due", json=due, headers=SPECIALIST))["due"]
+    # Without a start: registered now.
+    assert ok(api.post("/preview/ticket", json={}, headers=SPECIALIST))["rule"]["id"] == default["id"]
+    problem(api.post("/preview/ticket", json={"start": "2026-11-27T16:00:00"}, headers=SPECIALIST), 422, "start")
+    problem(api.post("/preview/ticket", json={"start": "2201-01-01T00:00:00+00:00"}, headers=SPECIALIST), 422, "start")
+    problem(
+        api.post("/preview/ticket", json={"client_category_id": "3"}, headers=SPECIALIST), 422, "client_category_id"
+    )
+    problem(api.post("/preview/ticket", json={}, headers=CONTACT), 403)

@@ -401,7 +401,7 @@ def test_time_entries_are_checked(desk, body, who, status, field):
     headers = {
         "agent": desk.staff,
         "lead": as_staff(lead, "lead_specialist"),
-        "stranger": as_staff("not-in-directory"),
+        "stranger": as_staff("not-in-directory", "lead_specialist"),  # sees the ticket, is nobody
         "contact": desk.customer,
         "system": SYSTEM,
     }[who]

@@ -18,7 +18,11 @@ def test_create_read_and_list(client, staff):
     assert t["status"] == "opened" and t["channel"] == "agent" and t["number"] == 1 and t["version"] == 1
     assert r.headers["Location"] == "/tickets/1"
     assert client.get("/tickets/1", headers=staff).get_json() == t
-    assert client.get("/tickets", headers=staff).get_json() == {"items": [t], "next_cursor": None}
+    # A staff list item also says who wrote the newest comment (the agents' list marks unread).
+    assert client.get("/tickets", headers=staff).get_json() == {
+        "items": [t | {"last_comment_by": None}],
+        "next_cursor": None,
+    }
 
 
 def test_creation_writes_ticket_created_to_the_outbox_with_the_request_correlation_id(client, staff, tickets):

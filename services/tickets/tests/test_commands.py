@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 import seed
-from helpers import SPECIALIST, outbox_messages
+from helpers import LEAD, SPECIALIST, outbox_messages
 from sqlalchemy import func, select
 
 from relay_contracts import validate
@@ -73,7 +73,7 @@ def test_register_matches_the_sender_and_is_idempotent(harness, tickets, client)
     again = dict(known, id=str(uuid.uuid4()))  # the sender retried with a new message id
     send(tickets, known, known, stranger, nobody, again)
     wait_for(lambda: count(tickets) == 3, what="three tickets")
-    rows = {t["subject"]: t for t in client.get("/tickets", headers=SPECIALIST).get_json()["items"]}
+    rows = {t["subject"]: t for t in client.get("/tickets", headers=LEAD).get_json()["items"]}
     assert rows["Printer"]["id"] == ticket_id and rows["Printer"]["contact"] == {"kind": "contact", "id": anna}
     assert rows["Printer"]["channel"] == "email" and rows["Printer"]["company_id"] == acme
     assert rows["Hello"]["company_id"] == acme and rows["Hello"]["contact"] is None  # a company's unknown address
@@ -185,14 +185,12 @@ def test_commands_on_rabbitmq_and_postgres(harness, pg_url, amqp_url, bus_namesp
     send(rt, register, dict(register, id=str(uuid.uuid4())))
     wait_for(lambda: count(rt) == 1, what="the ticket")
     client = rt.app.test_client()
-    number = client.get("/tickets", headers=SPECIALIST).get_json()["items"][0]["number"]
+    number = client.get("/tickets", headers=LEAD).get_json()["items"][0]["number"]
     send(
         rt,
         command(
             "tickets.change_fields", {"ticket_id": ticket_id, "fields": {"subject": "Renamed"}}, producer="routing"
         ),
     )
-    wait_for(
-        lambda: client.get(f"/tickets/{number}", headers=SPECIALIST).get_json()["subject"] == "Renamed", what="the edit"
-    )
+    wait_for(lambda: client.get(f"/tickets/{number}", headers=LEAD).get_json()["subject"] == "Renamed", what="the edit")
     assert count(rt) == 1

@@ -96,7 +96,7 @@ def test_companies_create_read_list_change_deactivate_activate(api, directory):
     assert company["domains"] == ["acme-factory.example", "acme.example"] and company["category_id"] == 3
     assert company["manager"] == {"kind": "group", "id": group["id"]} and company["active"] is True
 
-    r = api.get(f"/companies/{company['id']}", headers=SPECIALIST)
+    r = api.get(f"/companies/{company['id']}", headers=LEAD)
     assert ok(r) == company and r.headers["ETag"] == '"1"'
     assert ok(api.get("/companies", headers=SYSTEM)) == {"items": [company], "next_cursor": None}
 
@@ -105,10 +105,10 @@ def test_companies_create_read_list_change_deactivate_activate(api, directory):
     assert changed["phone"] is None and changed["category_id"] == 2 and changed["version"] == 2
     assert changed["name"] == "Acme Manufacturing" and r.headers["ETag"] == '"2"'
 
-    r = api.post(f"/companies/{company['id']}/deactivate", headers=SPECIALIST)
+    r = api.post(f"/companies/{company['id']}/deactivate", headers=LEAD)
     assert ok(r)["active"] is False and r.headers["ETag"] == '"3"'
-    assert ok(api.get("/companies?active=false", headers=SPECIALIST))["items"][0]["id"] == company["id"]
-    assert ok(api.get("/companies?active=true", headers=SPECIALIST))["items"] == []
+    assert ok(api.get("/companies?active=false", headers=LEAD))["items"][0]["id"] == company["id"]
+    assert ok(api.get("/companies?active=true", headers=LEAD))["items"] == []
     assert ok(api.post(f"/companies/{company['id']}/activate", headers=SYSTEM))["active"] is True
 
     events = outbox_messages(directory, "company.changed")
@@ -161,17 +161,17 @@ def test_contacts_of_a_company_and_private_persons(api, directory):
     r = api.patch(
         f"/contacts/{wile['id']}",
         json={"emails": ["w.coyote@acme.example", "wile@acme.example"], "company_id": None, "portal_access": "own"},
-        headers=SPECIALIST,
+        headers=LEAD,
     )
     moved = ok(r)
     assert moved["emails"] == ["w.coyote@acme.example", "wile@acme.example"]  # the main address changed
     assert moved["company_id"] is None and moved["version"] == 2
-    assert ok(api.get(f"/contacts/{wile['id']}", headers=SPECIALIST)) == moved
+    assert ok(api.get(f"/contacts/{wile['id']}", headers=LEAD)) == moved
 
-    assert [c["name"] for c in ok(api.get(f"/contacts?company_id={globex['id']}", headers=SPECIALIST))["items"]] == [
+    assert [c["name"] for c in ok(api.get(f"/contacts?company_id={globex['id']}", headers=LEAD))["items"]] == [
         "Hank Scorpio"
     ]
-    ok(api.post(f"/contacts/{pat['id']}/deactivate", headers=SPECIALIST))
+    ok(api.post(f"/contacts/{pat['id']}/deactivate", headers=LEAD))
     events = outbox_messages(directory, "contact.changed")
     assert [e["data"]["change"] for e in events] == ["created", "created", "created", "updated", "deactivated"]
     assert events[-1]["data"]["contact"]["active"] is False
@@ -195,12 +195,12 @@ def test_service_objects(api, directory):
     assert r.headers["Location"] == f"/service-objects/{plant['id']}"
     assert plant["manager"]["id"] == engineer["id"] and plant["observers"] == []
     ok(api.post("/service-objects", json={"company_id": other["id"], "name": "Depot"}, headers=SPECIALIST), 201)
-    page = ok(api.get(f"/service-objects?company_id={acme['id']}", headers=SPECIALIST))
+    page = ok(api.get(f"/service-objects?company_id={acme['id']}", headers=LEAD))
     assert [s["name"] for s in page["items"]] == ["Plant"]
-    assert ok(api.get("/service-objects?q=industrial", headers=SPECIALIST))["items"][0]["id"] == plant["id"]
-    moved = ok(api.patch(f"/service-objects/{plant['id']}", json={"address": None}, headers=SPECIALIST))
+    assert ok(api.get("/service-objects?q=industrial", headers=LEAD))["items"][0]["id"] == plant["id"]
+    moved = ok(api.patch(f"/service-objects/{plant['id']}", json={"address": None}, headers=LEAD))
     assert moved["address"] is None and moved["version"] == 2
-    ok(api.post(f"/service-objects/{plant['id']}/deactivate", headers=SPECIALIST))
+    ok(api.post(f"/service-objects/{plant['id']}/deactivate", headers=LEAD))
     assert [e["data"]["change"] for e in outbox_messages(directory, "service_object.changed")] == [
         "created",
         "created",
@@ -285,29 +285,41 @@ def test_lists_search_case_insensitively_and_page_by_name(api):
     cursor = None
     while True:
         url = "/companies?limit=2" + (f"&cursor={cursor}" if cursor else "")
-        page = ok(api.get(url, headers=SPECIALIST))
+        page = ok(api.get(url, headers=LEAD))
         names += [c["name"] for c in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert sorted(names) == sorted(["delta", "Alpha", "charlie", "Bravo", "echo", "Alpha", "Zulu"])
     assert len(set(names)) == 6  # the two Alphas both came, once each
-    assert [c["name"] for c in ok(api.get("/companies?q=ALP", headers=SPECIALIST))["items"]] == ["Alpha", "Alpha"]
-    assert [c["name"] for c in ok(api.get("/companies?q=CHARLIE.EX", headers=SPECIALIST))["items"]] == ["charlie"]
-    assert [c["name"] for c in ok(api.get("/companies?q=special-", headers=SPECIALIST))["items"]] == ["Zulu"]
-    assert ok(api.get("/companies?q=100%25", headers=SPECIALIST))["items"] == []  # % is literal
-    problem(api.get("/companies?limit=201", headers=SPECIALIST), 422, "limit")
-    problem(api.get("/companies?limit=0", headers=SPECIALIST), 422, "limit")
-    problem(api.get("/companies?cursor=garbage", headers=SPECIALIST), 422, "cursor")
-    problem(api.get("/companies?sort=name", headers=SPECIALIST), 422, "sort")
+    assert [c["name"] for c in ok(api.get("/companies?q=ALP", headers=LEAD))["items"]] == ["Alpha", "Alpha"]
+    assert [c["name"] for c in ok(api.get("/companies?q=CHARLIE.EX", headers=LEAD))["items"]] == ["charlie"]
+    assert [c["name"] for c in ok(api.get("/companies?q=special-", headers=LEAD))["items"]] == ["Zulu"]
+    assert ok(api.get("/companies?q=100%25", headers=LEAD))["items"] == []  # % is literal
+    problem(api.get("/companies?limit=201", headers=LEAD), 422, "limit")
+    problem(api.get("/companies?limit=0", headers=LEAD), 422, "limit")
+    problem(api.get("/companies?cursor=garbage", headers=LEAD), 422, "cursor")
+    problem(api.get("/companies?sort=name", headers=LEAD), 422, "sort")
+
+
+def test_lists_and_lookups_answer_only_the_ids_asked_for(api):
+    acme, globex, _initech = (_company(api, n)["id"] for n in ("Acme", "Globex", "Initech"))
+    wile = _contact(api, "Wile", company_id=acme)["id"]
+    for path, who in (("/companies", LEAD), ("/companies/lookup", SPECIALIST)):
+        found = ok(api.get(path, query_string=[("id", acme), ("id", globex), ("id", "nope")], headers=who))
+        assert sorted(c["name"] for c in found["items"]) == ["Acme", "Globex"]
+    assert [c["id"] for c in ok(api.get(f"/contacts/lookup?id={wile}", headers=SPECIALIST))["items"]] == [wile]
+    assert ok(api.get(f"/contacts/lookup?id={acme}", headers=SPECIALIST))["items"] == []
+    problem(api.get("/companies/lookup?id=" + "x" * 37, headers=SPECIALIST), 422, "id.0")
+    problem(api.get("/companies/lookup?" + "&".join(["id=a"] * 201), headers=SPECIALIST), 422, "id")
 
 
 def test_contacts_are_found_by_name_or_any_email(api):
     _contact(api, "Wile Coyote", emails=["wile@acme.example", "boss@coyote.example"])
     _contact(api, "Road Runner", emails=["beep@acme.example"])
-    assert [c["name"] for c in ok(api.get("/contacts?q=COYOTE", headers=SPECIALIST))["items"]] == ["Wile Coyote"]
-    assert [c["name"] for c in ok(api.get("/contacts?q=beep", headers=SPECIALIST))["items"]] == ["Road Runner"]
-    assert len(ok(api.get("/contacts?q=acme.example", headers=SPECIALIST))["items"]) == 2
+    assert [c["name"] for c in ok(api.get("/contacts?q=COYOTE", headers=LEAD))["items"]] == ["Wile Coyote"]
+    assert [c["name"] for c in ok(api.get("/contacts?q=beep", headers=LEAD))["items"]] == ["Road Runner"]
+    assert len(ok(api.get("/contacts?q=acme.example", headers=LEAD))["items"]) == 2
 
 
 # -- mail matching -------------------------------------------------------------------------
@@ -448,9 +460,7 @@ def test_a_reference_that_went_inactive_does_not_block_other_changes(api):
     ok(api.post(f"/employees/{ann['id']}/deactivate", headers=ADMIN))
     # The whole form sent back, manager unchanged: fine.
     changed = ok(
-        api.patch(
-            f"/companies/{company['id']}", json={"name": "Acme 2", "manager": company["manager"]}, headers=SPECIALIST
-        )
+        api.patch(f"/companies/{company['id']}", json={"name": "Acme 2", "manager": company["manager"]}, headers=LEAD)
     )
     assert changed["name"] == "Acme 2"
 
@@ -467,7 +477,7 @@ def test_a_reference_that_went_inactive_does_not_block_other_changes(api):
 )
 def test_bad_patches_are_refused(api, field, body):
     company = _company(api)
-    problem(api.patch(f"/companies/{company['id']}", json=body, headers=SPECIALIST), 422, field)
+    problem(api.patch(f"/companies/{company['id']}", json=body, headers=LEAD), 422, field)
 
 
 def test_uniqueness_conflicts_are_409_naming_the_field(api, directory):
@@ -515,16 +525,16 @@ def test_bodies_must_be_json_objects(api):
 def test_if_match_refuses_a_change_based_on_an_old_version(api, directory):
     company = _company(api)
     url = f"/companies/{company['id']}"
-    etag = api.get(url, headers=SPECIALIST).headers["ETag"]
-    r = api.patch(url, json={"name": "Mine"}, headers=SPECIALIST | {"If-Match": etag})
+    etag = api.get(url, headers=LEAD).headers["ETag"]
+    r = api.patch(url, json={"name": "Mine"}, headers=LEAD | {"If-Match": etag})
     assert ok(r)["name"] == "Mine" and r.headers["ETag"] == '"2"'
-    body = problem(api.patch(url, json={"name": "Theirs"}, headers=SPECIALIST | {"If-Match": etag}), 409, "If-Match")
+    body = problem(api.patch(url, json={"name": "Theirs"}, headers=LEAD | {"If-Match": etag}), 409, "If-Match")
     assert body["current_version"] == 2
-    problem(api.post(url + "/deactivate", headers=SPECIALIST | {"If-Match": '"1"'}), 409, "If-Match")
-    problem(api.patch(url, json={"name": "X"}, headers=SPECIALIST | {"If-Match": "yesterday"}), 400, "If-Match")
-    assert ok(api.patch(url, json={"name": "Any"}, headers=SPECIALIST | {"If-Match": "*"}))["version"] == 3
-    assert ok(api.patch(url, json={"name": "Weak"}, headers=SPECIALIST | {"If-Match": 'W/"3"'}))["version"] == 4
-    assert ok(api.get(url, headers=SPECIALIST))["name"] == "Weak"
+    problem(api.post(url + "/deactivate", headers=LEAD | {"If-Match": '"1"'}), 409, "If-Match")
+    problem(api.patch(url, json={"name": "X"}, headers=LEAD | {"If-Match": "yesterday"}), 400, "If-Match")
+    assert ok(api.patch(url, json={"name": "Any"}, headers=LEAD | {"If-Match": "*"}))["version"] == 3
+    assert ok(api.patch(url, json={"name": "Weak"}, headers=LEAD | {"If-Match": 'W/"3"'}))["version"] == 4
+    assert ok(api.get(url, headers=LEAD))["name"] == "Weak"
     assert len(outbox_messages(directory, "company.changed")) == 4
 
 

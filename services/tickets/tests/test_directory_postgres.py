@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from helpers import ADMIN, DIRECTORY_SPEC, SPECIALIST, ok, outbox_messages, problem
+from helpers import ADMIN, DIRECTORY_SPEC, LEAD, SPECIALIST, ok, outbox_messages, problem
 from sqlalchemy import insert, update
 
 from relay_tickets.adapters.tables.tickets import tickets as tickets_table
@@ -72,24 +72,24 @@ def test_each_entry_is_created_changed_and_deactivated_with_its_events(api, pg_d
         ),
         201,
     )
-    assert ok(api.get(f"/contacts/{contact['id']}", headers=SPECIALIST)) == contact
+    assert ok(api.get(f"/contacts/{contact['id']}", headers=LEAD)) == contact
     assert ok(api.get(f"/employees/{ann['id']}", headers=SPECIALIST))["groups"] == [group["id"]]
 
-    etag = api.get(f"/companies/{company['id']}", headers=SPECIALIST).headers["ETag"]
+    etag = api.get(f"/companies/{company['id']}", headers=LEAD).headers["ETag"]
     ok(
         api.patch(
             f"/companies/{company['id']}",
             json={"domains": ["acme.example", "acme.test"]},
-            headers=SPECIALIST | {"If-Match": etag},
+            headers=LEAD | {"If-Match": etag},
         )
     )
     problem(
-        api.patch(f"/companies/{company['id']}", json={"name": "B"}, headers=SPECIALIST | {"If-Match": etag}),
+        api.patch(f"/companies/{company['id']}", json={"name": "B"}, headers=LEAD | {"If-Match": etag}),
         409,
         "If-Match",
     )
-    ok(api.post(f"/contacts/{contact['id']}/deactivate", headers=SPECIALIST))
-    ok(api.post(f"/service-objects/{site['id']}/deactivate", headers=SPECIALIST))
+    ok(api.post(f"/contacts/{contact['id']}/deactivate", headers=LEAD))
+    ok(api.post(f"/service-objects/{site['id']}/deactivate", headers=LEAD))
     ok(api.post(f"/groups/{group['id']}/deactivate", headers=ADMIN))
 
     events = outbox_messages(pg_directory)
@@ -110,15 +110,15 @@ def test_search_and_paging_by_name(api):
         ok(api.post("/companies", json={"name": name}, headers=SPECIALIST), 201)
     seen, cursor = [], None
     while True:
-        page = ok(api.get("/companies?limit=3" + (f"&cursor={cursor}" if cursor else ""), headers=SPECIALIST))
+        page = ok(api.get("/companies?limit=3" + (f"&cursor={cursor}" if cursor else ""), headers=LEAD))
         seen += [(c["name"], c["id"]) for c in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
             break
     assert sorted(n for n, _ in seen) == sorted(names) and len({i for _, i in seen}) == len(names)
-    found = ok(api.get("/companies?q=ALPHA", headers=SPECIALIST))["items"]
+    found = ok(api.get("/companies?q=ALPHA", headers=LEAD))["items"]
     assert sorted(c["name"] for c in found) == ["Alpha", "Alpha", "alpha"]
-    assert ok(api.get("/companies?q=a_p", headers=SPECIALIST))["items"] == []  # _ is literal, not a wildcard
+    assert ok(api.get("/companies?q=a_p", headers=LEAD))["items"] == []  # _ is literal, not a wildcard
 
 
 def test_uniqueness_conflicts(api):
@@ -187,7 +187,7 @@ def test_mail_matching_and_the_demo_directory(api, pg_directory):
     assert directory.company_for_address("new.person@mail.globex.example").name == "Globex Partners"
     assert [c.name for c in directory.contacts_by_phone("+1 555 010 2001")] == ["Wile Coyote"]
     assert directory.employee_by_email("Admin@Relay.example").id == DEMO_ADMIN_ID
-    assert ok(api.get("/contacts?email=hank@GLOBEX.example", headers=SPECIALIST))["items"][0]["name"] == "Hank Scorpio"
+    assert ok(api.get("/contacts?email=hank@GLOBEX.example", headers=LEAD))["items"][0]["name"] == "Hank Scorpio"
     assert len(outbox_messages(pg_directory)) > 10
 
 
@@ -197,11 +197,11 @@ def test_a_save_over_a_concurrent_change_is_a_conflict(api, pg_directory):
     directory = Directory(pg_directory.db, pg_directory.outbox)
     with pytest.raises(Conflict) as e, directory.transaction() as (_, repo):
         stale = repo.get(Company, company["id"])
-        ok(api.patch(f"/companies/{company['id']}", json={"name": "Theirs"}, headers=SPECIALIST))  # commits meanwhile
+        ok(api.patch(f"/companies/{company['id']}", json={"name": "Theirs"}, headers=LEAD))  # commits meanwhile
         stale.apply({"name": "Mine"}, datetime.now(UTC))
         repo.save(stale, stale.version - 1)
     assert "version" in e.value.errors
-    assert ok(api.get(f"/companies/{company['id']}", headers=SPECIALIST))["name"] == "Theirs"
+    assert ok(api.get(f"/companies/{company['id']}", headers=LEAD))["name"] == "Theirs"
 
 
 def test_a_uniqueness_race_that_passes_the_checks_is_still_a_conflict(api, pg_directory):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import seed
-from helpers import problem
+from helpers import LEAD, problem
 
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.parties import Party
@@ -20,6 +20,13 @@ from relaykit.testing.harness import signed
 BASE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ADMIN = Viewer(Identity("admin-1", ADMINISTRATOR))
+
+
+@pytest.fixture
+def staff():
+    """Filters and sorts over every ticket: a lead specialist sees them all (what a
+    specialist sees is in test_specialist_access.py)."""
+    return LEAD
 
 
 def make(rt, at, subject, **fields):
@@ -165,11 +172,29 @@ def test_each_filter_finds_exactly_its_tickets(client, staff, world, query, expe
 def test_list_items_are_presented_as_the_ticket_itself(client, staff, world):
     items = client.get("/tickets", headers=staff).get_json()["items"]
     for item in items:
+        assert item.pop("last_comment_by") is None  # a list's own field (no comments yet)
         assert item == client.get(f"/tickets/{item['number']}", headers=staff).get_json()
     boss = contact(world, "boss")
     for item in client.get("/tickets", headers=boss).get_json()["items"]:
         assert item == client.get(f"/tickets/{item['number']}", headers=boss).get_json()
         assert "observers" not in item and "internal" not in item
+
+
+def test_staff_lists_tell_who_wrote_the_newest_comment(client, staff, world):
+    def last_by():
+        items = client.get("/tickets", headers=staff).get_json()["items"]
+        return {t["number"]: t["last_comment_by"] for t in items}
+
+    anna = contact(world, "anna")
+    assert client.post("/tickets/1/comments", json={"body": "Still jamming"}, headers=anna).status_code == 201
+    assert last_by()[1] == "contact" and last_by()[2] is None
+    reply = {"body": "On my way", "public": True}
+    assert client.post("/tickets/1/comments", json=reply, headers=staff).status_code == 201
+    assert last_by()[1] == "employee"
+    assert client.post("/tickets/1/comments", json={"body": "Thanks!"}, headers=anna).status_code == 201
+    assert last_by()[1] == "contact"
+    # A customer's list does not carry it (nor tells of private notes).
+    assert all("last_comment_by" not in t for t in client.get("/tickets", headers=anna).get_json()["items"])
 
 
 def test_contacts_see_only_what_their_portal_access_allows(client, world):

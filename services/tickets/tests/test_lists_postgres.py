@@ -2,12 +2,19 @@
 filter and sort as on SQLite, what contacts may see, similar tickets, prepared plans."""
 
 import pytest
+from helpers import LEAD
 from test_lists import FILTERS, SORTS, build_sortable, build_world, contact, make, numbers, walk_every_page
 
 from relay_tickets.adapters import ticket_queries
 from relay_tickets.domain.ticket import ContactRef
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def staff():
+    """As in test_lists: a lead specialist, who sees every ticket."""
+    return LEAD
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_a_customer_mentions_only_the_staff_they_can_see_on_the_ticket(client, w
     _same_as_missing(comment(world["kim"]), comment(ghost), world["kim"], ghost, "mentions.0")
     assert ok(comment(world["sam"]), 201)["mentions"] == [{"kind": "employee", "id": world["sam"]}]  # responsible
     ok(client.post(f"/tickets/{n}/comments", json={"body": "on it", "public": True}, headers=signed(
-        role="specialist", subject=world["kim"])), 201)  # fmt: skip
+        role="lead_specialist", subject=world["kim"])), 201)  # fmt: skip
     assert ok(comment(world["kim"]), 201)["mentions"] == [{"kind": "employee", "id": world["kim"]}]  # now seen
 
 

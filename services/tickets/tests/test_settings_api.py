@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import seed
 from helpers import CONTACT, add_attribute, ok, post_ticket, problem
 from sqlalchemy import insert
 
@@ -488,7 +489,7 @@ def test_bad_colours_are_422(api, admin, colour):
 
 
 # -- custom attributes ------------------------------------------------------------------------------------
-def test_a_new_required_attribute_is_asked_of_new_tickets(api, admin):
+def test_a_new_required_attribute_is_asked_of_new_tickets(api, rt, admin):
     _ticket(api, admin, type="incident")  # before: nothing required
     created = add_attribute(
         api,
@@ -509,10 +510,12 @@ def test_a_new_required_attribute_is_asked_of_new_tickets(api, admin):
         422,
         "attributes.site",
     )
-    ticket = _ticket(api, admin, type="incident", attributes={"site": "Lyon"})
+    responsible = {"kind": "employee", "id": seed.employee(rt)}
+    ticket = _ticket(api, admin, type="incident", attributes={"site": "Lyon"}, responsible=responsible)
     assert ticket["attributes"] == {"site": "Lyon"}
-    # A specialist may not see it (visible_roles), the lead may.
-    assert ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="specialist")))["attributes"] == {}
+    # Its responsible, a specialist, may not see it (visible_roles), the lead may.
+    specialist = signed(role="specialist", subject=responsible["id"])
+    assert ok(api.get(f"/tickets/{ticket['number']}", headers=specialist))["attributes"] == {}
     assert ok(api.get(f"/tickets/{ticket['number']}", headers=signed(role="lead_specialist")))["attributes"] == {
         "site": "Lyon"
     }
@@ -663,6 +666,9 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
         "reopen_window_days": 7,
         "attachment_max_bytes": 10 * 1024 * 1024,
         "refused_file_types": ["executable"],
+        "brand_name": "Relay",
+        "brand_colour": "#1f5fbf",
+        "brand_logo": None,
     }
     store = settings_store(rt)
     store.ttl = 3600  # were the change not invalidating the cache, the old values would stay
@@ -685,6 +691,9 @@ def test_desk_settings_change_is_seen_at_once(api, admin, rt):
         "reopen_window_days": 0,
         "attachment_max_bytes": 1024,
         "refused_file_types": ["executable"],
+        "brand_name": "Relay",
+        "brand_colour": "#1f5fbf",
+        "brand_logo": None,
     }
     config = store.current()
     assert config.auto_close_after == timedelta(hours=24) and config.default_comment_public is False

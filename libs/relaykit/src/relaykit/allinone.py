@@ -58,6 +58,7 @@ def run(
     for name, rt in [*services.items(), (gateway.spec.name, gateway)]:
         runner.start(rt.tasks(), owner=name)
 
+    from relaykit import serving
     from relaykit.ops import create_ops_app
     from relaykit.serving import public_server
 
@@ -83,6 +84,7 @@ def run(
 
     def _stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=serving.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, _stop)
     try:
@@ -91,6 +93,7 @@ def run(
         pass
     finally:
         print("stopping...", flush=True)
+        serving.stop()  # the gateway's event streams end
         runner.shutdown()
         for rt in [*services.values(), gateway]:
             rt.db.dispose()

@@ -82,7 +82,7 @@ def run(
         rt.migrate()
     if role == "api":
         from relaykit.ops import create_ops_app
-        from relaykit.serving import OpsListener, gunicorn_serve
+        from relaykit.serving import OpsListener, gunicorn_serve, web_threads
 
         if demo and rt.spec.demo and rt.spec.edge:
             rt.spec.demo(rt)
@@ -90,7 +90,7 @@ def run(
                 click.echo(line.format(base=f"http://{host}:{port}"))
         ops = OpsListener(metrics_host or host, metrics_port or 0, lambda: create_ops_app(rt))
         log.info("metrics listener", extra={"url": f"http://{ops.host}:{ops.port}/metrics"})
-        gunicorn_serve(lambda: rt.app, f"{host}:{port}", ops=ops)
+        gunicorn_serve(lambda: rt.app, f"{host}:{port}", threads=web_threads(rt.spec.web_threads), ops=ops)
     else:
         _run_worker(rt, host, port)
 

@@ -54,6 +54,8 @@ class ServiceSpec:
     # The gateway builds its own app (token authentication, proxying).
     app_factory: Callable[[Runtime], Flask] | None = None
     edge: bool = False
+    # gunicorn threads of the API process unless RELAY_WEB_THREADS says; None: the kit's default.
+    web_threads: int | None = None
 
     @property
     def has_api(self) -> bool:

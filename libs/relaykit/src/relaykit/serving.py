@@ -3,11 +3,17 @@ for the all-in-one process and every operations listener (relaykit.ops).
 
 No server names its version: werkzeug's handler says `relay`, gunicorn says only
 `gunicorn`, and the gateway drops the Server header of the answers it forwards.
+
+Long answers (the gateway's event streams) register with `on_stop`: when the process
+stops serving (gunicorn's SIGTERM, SIGINT or SIGQUIT; the all-in-one's stop) they end at
+once instead of holding the graceful shutdown until it gives up on them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -16,6 +22,49 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from relaykit import logs
+
+log = logging.getLogger(__name__)
+DEFAULT_WEB_THREADS = 16
+_stop_callbacks: list[Callable[[], None]] = []
+_stopped = threading.Event()
+
+
+def on_stop(callback: Callable[[], None]) -> None:
+    """Run `callback` once when this process stops serving (at once if it has stopped)."""
+    _stop_callbacks.append(callback)
+    if _stopped.is_set():
+        callback()
+
+
+def stop() -> None:
+    """This process stops serving: the callbacks of on_stop run now."""
+    if _stopped.is_set():
+        return
+    _stopped.set()
+    for callback in list(_stop_callbacks):
+        try:
+            callback()
+        except Exception:
+            log.exception("stop callback failed")
+
+
+def web_threads(default: int | None = None) -> int:
+    """Threads of a gunicorn process: RELAY_WEB_THREADS, else the service's own default."""
+    return int(os.environ.get("RELAY_WEB_THREADS") or default or DEFAULT_WEB_THREADS)
+
+
+def _stop_on_signals() -> None:
+    """In a gunicorn worker's main thread: its stop signals call stop() first (on a thread,
+    not in the signal handler, which may have interrupted code holding a lock)."""
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        previous = signal.getsignal(signum)
+
+        def handler(sig: int, frame: Any, previous: Any = previous) -> None:
+            threading.Thread(target=stop, name="stopping", daemon=True).start()
+            if callable(previous):
+                previous(sig, frame)
+
+        signal.signal(signum, handler)
 
 
 class _Handler(WSGIRequestHandler):
@@ -48,6 +97,11 @@ def _family(host: str) -> socket.AddressFamily:
 def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None, ops: OpsListener | None = None) -> None:
     from gunicorn.app.base import BaseApplication
 
+    def _post_worker_init(_worker: Any) -> None:
+        _stop_on_signals()
+        if ops is not None:
+            ops.start()
+
     class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
@@ -55,7 +109,7 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None, op
             # scale with replicas, not forks.
             self.cfg.set("workers", int(os.environ.get("RELAY_WEB_WORKERS", "1")))
             self.cfg.set("worker_class", os.environ.get("RELAY_WEB_WORKER_CLASS", "gthread"))
-            self.cfg.set("threads", threads or int(os.environ.get("RELAY_WEB_THREADS", "16")))
+            self.cfg.set("threads", threads or web_threads())
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)
             # Several gunicorns run side by side (`relay up`); none needs the control socket.
@@ -64,8 +118,7 @@ def gunicorn_serve(app_loader: Any, bind: str, *, threads: int | None = None, op
                 "logconfig_dict",
                 logs.dict_config(os.environ.get("RELAY_LOG_LEVEL", "INFO"), os.environ.get("RELAY_LOG_FORMAT", "json")),
             )
-            if ops is not None:
-                self.cfg.set("post_worker_init", lambda _worker: ops.start())
+            self.cfg.set("post_worker_init", _post_worker_init)
 
         def load(self):
             # After the fork, so every worker opens its own database connections.

@@ -15,6 +15,7 @@ def _routes(app, runtime: Runtime) -> None:
     from relay_tickets.entrypoints.api_activity import register_activity_routes
     from relay_tickets.entrypoints.api_directory import register_directory_routes
     from relay_tickets.entrypoints.api_lists import register_list_routes
+    from relay_tickets.entrypoints.api_merge import register_merge_routes
     from relay_tickets.entrypoints.api_settings import register_settings_routes
     from relay_tickets.entrypoints.api_tickets import register_ticket_routes
 
@@ -22,6 +23,7 @@ def _routes(app, runtime: Runtime) -> None:
     register_ticket_routes(app, runtime)
     register_list_routes(app, runtime)
     register_activity_routes(app, runtime)
+    register_merge_routes(app, runtime)
     register_directory_routes(app, runtime)
     register_settings_routes(app, runtime)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from relay_tickets.adapters.references import References
 from relay_tickets.adapters.tables.directory import groups
 from relay_tickets.adapters.tables.tickets import tickets
-from relay_tickets.demo_directory import DEMO_ENGINEER_ID, DEMO_SPECIALIST_ID
+from relay_tickets.demo_directory import DEMO_ENGINEER_ID, DEMO_LEAD_ID, DEMO_SPECIALIST_ID
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.parties import CONTACT as CONTACT_REF
 from relay_tickets.domain.parties import EMPLOYEE, GROUP, Party
@@ -18,7 +18,7 @@ from relay_tickets.domain.ticket import ContactRef
 from relay_tickets.service_layer import activity
 from relay_tickets.service_layer import tickets as use
 from relaykit.demo import DEMO_ADMIN_ID
-from relaykit.identity import ADMINISTRATOR, CONTACT, SPECIALIST, SYSTEM, Identity
+from relaykit.identity import ADMINISTRATOR, CONTACT, LEAD_SPECIALIST, SPECIALIST, SYSTEM, Identity
 from relaykit.service import Runtime
 
 # subject, description, channel, contact email, type, priority, responsible, status, comments
@@ -113,7 +113,12 @@ def load(runtime: Runtime) -> None:
         if s.scalar(select(func.count()).select_from(tickets)):
             return
     admin = Viewer(Identity(DEMO_ADMIN_ID, ADMINISTRATOR, name="Alex Admin", channel="agent"))
-    agent = Viewer(Identity(DEMO_SPECIALIST_ID, SPECIALIST, name="Sam Specialist", channel="agent"))
+    with runtime.db.sessions() as s:
+        sams = References(s).staff_scope(DEMO_SPECIALIST_ID)
+    sam = Viewer(Identity(DEMO_SPECIALIST_ID, SPECIALIST, name="Sam Specialist", channel="agent"), staff=sams)
+    # Sam (a specialist in First line) sees only his and First line's tickets: Lena, a
+    # lead, works the others, so that the demo shows him some tickets and not others.
+    lena = Viewer(Identity(DEMO_LEAD_ID, LEAD_SPECIALIST, name="Lena Lead", channel="agent"))
     system = Viewer(Identity("demo", SYSTEM, name="Demo data"))
     now = runtime.clock.now()
     for subject, description, channel, email, type_, priority, responsible, status, comments in DEMO_TICKETS:
@@ -142,6 +147,7 @@ def load(runtime: Runtime) -> None:
             ),
             system if channel in ("email", "api", "portal") else admin,
         )
+        agent = sam if sam.can_see(ticket) else lena
         for _who, body, public in comments:
             activity.add_comment(runtime, ticket.number, activity.AddComment(body=body, public=public), agent)
         if status == "postponed":

@@ -19,10 +19,12 @@ def signed(
     subject: str = "test-user",
     organization: str | None = None,
     secret: str = DEV_IDENTITY_SECRET,
+    ttl: int = 12 * 3600,
 ) -> dict[str, str]:
-    """Headers a gateway would add for this caller."""
+    """Headers a gateway would add for this caller. Valid for hours, not the gateway's
+    minutes: test modules sign their callers once, at import, and a run lasts longer."""
     who = identity.Identity(subject=subject, role=role, organization=organization)
-    return {identity.HEADER: identity.sign(who, secret)}
+    return {identity.HEADER: identity.sign(who, secret, ttl=ttl)}
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02, what: str = "") -> Any:

@@ -118,3 +118,28 @@ unregistered = Table(
     Column("settings_stamp", String(200), nullable=False),
     Index("ix_sla_unregistered_next_try_at", "next_try_at"),
 )
+
+# Who may read a ticket's SLA (a specialist only one they may see in the tickets
+# service: responsible, observer, in the responsible or an observing group, or its
+# author), from the ticket events' snapshots; and each employee's groups, from
+# employee.changed. Both are copies kept by this service's consumers.
+ticket_access = Table(
+    "sla_ticket_access",
+    metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("responsible_kind", String(10), nullable=True),
+    Column("responsible_id", String(36), nullable=True),
+    # [{"kind": "employee" | "group", "id": ...}], as in the snapshot.
+    Column("observers", JSON, nullable=False),
+    # The employee who registered the ticket (ticket.created's actor), if one did.
+    Column("created_by", String(120), nullable=True),
+    # The snapshot's version the people come from: an older one arriving late is ignored.
+    Column("version", Integer, nullable=False),
+)
+
+staff_groups = Table(
+    "sla_staff_groups",
+    metadata,
+    Column("employee_id", String(36), primary_key=True),
+    Column("group_ids", JSON, nullable=False),
+)

@@ -1,7 +1,9 @@
 """HTTP routes of the SLA service. Thin: each hands its input to the service layer.
 
-Administrators change calendars and rules; every member of staff reads them, asks
-previews and reads a ticket's SLA state. Contacts have no business here.
+Administrators change calendars and rules; every member of staff reads them and asks
+previews. A ticket's SLA state, timeline and registration failure: administrators and
+lead specialists any ticket's, a specialist only those of the tickets they may see
+(service_layer/access.py). Contacts have no business here.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from functools import partial
 from flask import Flask
 
 from relay_sla.entrypoints import schemas as s
-from relay_sla.service_layer import admin, registration, views
+from relay_sla.service_layer import access, admin, registration, views
 from relaykit.crud_routes import Op, register_crud
-from relaykit.http import endpoint
+from relaykit.http import current_identity, endpoint
 from relaykit.identity import ADMINISTRATOR, STAFF
 from relaykit.service import Runtime
 
@@ -114,6 +116,17 @@ def _preview_routes(app: Flask, runtime: Runtime) -> None:
     def sla_preview_due(body):
         return views.preview_due(runtime, body)
 
+    @app.post("/preview/ticket")
+    @endpoint(
+        roles=STAFF,
+        summary="Which rule and which deadlines would a ticket with these facts get if registered now (or at start)?",
+        body=s.TicketPreviewSchema,
+        response=s.TicketDueSchema,
+        tags=tags,
+    )
+    def sla_preview_ticket(body):
+        return views.preview_ticket(runtime, body)
+
     @app.post("/preview/between")
     @endpoint(
         roles=STAFF,
@@ -137,7 +150,10 @@ def _ticket_routes(app: Flask, runtime: Runtime) -> None:
         tags=tags,
     )
     def sla_unregistered_tickets():
-        return {"items": registration.list_unregistered(runtime)}
+        items = registration.list_unregistered(runtime)
+        with runtime.db.reading() as session:
+            readable = access.readable(session, current_identity(), [i["ticket_id"] for i in items])
+        return {"items": [i for i in items if i["ticket_id"] in readable]}
 
     @app.get("/tickets/<ticket_id>")
     @endpoint(
@@ -148,6 +164,7 @@ def _ticket_routes(app: Flask, runtime: Runtime) -> None:
         errors=[404],
     )
     def sla_ticket_state(ticket_id: str):
+        access.check_readable(runtime, current_identity(), ticket_id)
         return views.ticket_state(runtime, ticket_id)
 
     @app.get("/tickets/<ticket_id>/timeline")
@@ -155,4 +172,5 @@ def _ticket_routes(app: Flask, runtime: Runtime) -> None:
         roles=STAFF, summary="A ticket's SLA timeline (append-only)", response=s.TimelineSchema, tags=tags, errors=[404]
     )
     def sla_ticket_timeline(ticket_id: str):
+        access.check_readable(runtime, current_identity(), ticket_id)
         return {"items": views.ticket_timeline(runtime, ticket_id)}

@@ -1,5 +1,6 @@
 """Messages the SLA service reacts to: new tickets, their changes, and the ticket
-settings that rules may refer to."""
+settings that rules may refer to; and who may read each ticket's SLA (its people, the
+employees' groups)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from relay_sla.adapters.orm import catalog
-from relay_sla.service_layer import registration
+from relay_sla.service_layer import access, registration
 from relaykit.bus import Message
 from relaykit.bus.consumer import ConsumerSpec
 from relaykit.service import Runtime
@@ -21,6 +22,7 @@ def ticket_created(runtime: Runtime, session: Session, message: Message) -> None
     # A registration that fails is recorded and tried again when its cause is fixed
     # (service_layer.registration), not retried and dead-lettered by the bus.
     registration.register(runtime, session, message.data["ticket"], runtime.clock.now())
+    access.record_ticket(session, message.data["ticket"], registered_by=message.data.get("actor") or {})
 
 
 # The snapshot fields a clock depends on. A ticket.updated touching none of them (most
@@ -52,6 +54,15 @@ def settings_changed(session: Session, message: Message) -> None:
         session.execute(update(catalog).where(catalog.c.id == 1).values(**values))
 
 
+def ticket_people(session: Session, message: Message) -> None:
+    """ticket.assigned, and ticket.merged (the target gains the merged ticket's observers)."""
+    access.record_ticket(session, message.data["ticket"])
+
+
+def employee_changed(session: Session, message: Message) -> None:
+    access.record_groups(session, message.data["employee"])
+
+
 def consumers(runtime: Runtime) -> list[ConsumerSpec]:
     changed = partial(ticket_changed, runtime)
     return [
@@ -61,8 +72,17 @@ def consumers(runtime: Runtime) -> list[ConsumerSpec]:
         # Later changes carry the whole snapshot: one older than what was applied is skipped.
         ConsumerSpec(
             "ticket-clocks",
-            {"ticket.updated": changed, "ticket.status_changed": changed, "ticket.comment_added": changed},
+            {
+                "ticket.updated": changed,
+                "ticket.status_changed": changed,
+                "ticket.comment_added": changed,
+            },
             ordered=True,
         ),
         ConsumerSpec("ticket-settings", {"settings.changed": settings_changed}),
+        # Who may read which ticket's SLA: a ticket's people (a newer snapshot wins by its
+        # version, kept in the row: ticket.created comes on another queue) and each
+        # employee's groups (ordered per employee).
+        ConsumerSpec("ticket-people", {"ticket.assigned": ticket_people, "ticket.merged": ticket_people}),
+        ConsumerSpec("staff-groups", {"employee.changed": employee_changed}, ordered=True),
     ]

@@ -165,6 +165,31 @@ class DueSchema(Schema):
     due = fields.AwareDateTime()
 
 
+class TicketPreviewSchema(Schema):
+    """What the rules look at, for a ticket not registered yet (the new-ticket form)."""
+
+    type = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    company_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    client_category_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    start = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "the registration moment; default now"}
+    )
+
+
+class RuleRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class TicketDueSchema(Schema):
+    rule = fields.Nested(RuleRefSchema)
+    calendar_id = fields.Integer()
+    start = fields.AwareDateTime()
+    reaction_due = fields.AwareDateTime(allow_none=True, metadata={"description": "null: the rule sets no reaction"})
+    resolution_due = fields.AwareDateTime(allow_none=True, metadata={"description": "null: no resolution time"})
+
+
 class BetweenPreviewSchema(_PreviewSchema):
     end = fields.AwareDateTime(required=True)
 

@@ -19,6 +19,7 @@ from relay_sla.domain.calendar import (
     require_working_time,
 )
 from relay_sla.domain.clocks import CLOCKS, REACTION
+from relay_sla.domain.rules import TicketFacts, matching_rule
 from relay_sla.service_layer.book import book
 from relay_sla.service_layer.clocks import clocks_of, timeline_of
 from relay_sla.service_layer.registration import unregistered_reason
@@ -116,6 +117,38 @@ def preview_due(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     with _asked_of(body):
         due = calendar.add(body["start"], seconds, _pauses(body))
     return {"start": body["start"], "minutes": body["minutes"], "due": due}
+
+
+def preview_ticket(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """The rule a ticket with these facts matches and its deadlines, as registration
+    would compute them (same rules, calendars and arithmetic)."""
+    start = body.get("start") or runtime.clock.now()
+    facts = TicketFacts(
+        type=body.get("type"),
+        priority=body.get("priority"),
+        client_category_id=body.get("client_category_id"),
+        company_id=body.get("company_id"),
+        registered_at=start,
+    )
+    b = book(runtime)
+    try:
+        with runtime.db.reading() as s:
+            rule = matching_rule(b.rules(s), facts, b.is_working(s))
+            calendar = b.calendar(s, rule.calendar_id)
+            dues = {
+                name: None if minutes is None else calendar.add(start, minutes * 60)
+                for name, minutes in (
+                    ("reaction_due", rule.reaction_minutes),
+                    ("resolution_due", rule.resolution_minutes),
+                )
+            }
+    except OutsideSupportedYears as exc:
+        raise OutsideSupportedYears(exc.detail, field="start") from exc
+    except NoWorkingTime as exc:
+        # The rule's calendar cannot give deadlines (registration would keep the ticket
+        # aside until it can): the facts are fine, the answer is that there is none.
+        raise NoWorkingTime(exc.detail, field="start") from exc
+    return {"rule": {"id": rule.id, "name": rule.name}, "calendar_id": rule.calendar_id, "start": start} | dues
 
 
 def preview_between(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:

@@ -156,15 +156,22 @@ class DirectoryRepository:
         email: str | None = None,
         domain: str | None = None,
         phone: str | None = None,
+        ids: Sequence[str] | None = None,
+        within: ColumnElement[bool] | None = None,
     ) -> list[Entry]:
-        """By name, then id; keyset pagination after (name, id) of the previous page's last entry."""
+        """By name, then id; keyset pagination after (name, id) of the previous page's last
+        entry; `within`: only the entries this condition allows (a specialist's reach)."""
         table = TABLES[cls]
         stmt = select(table).order_by(table.c.name, table.c.id).limit(max(1, min(limit, MAX_PAGE + 1)))
+        if within is not None:
+            stmt = stmt.where(within)
         if active is not None:
             stmt = stmt.where(table.c.active == active)
         if after is not None:
             name, id_ = after
             stmt = stmt.where(or_(table.c.name > name, and_(table.c.name == name, table.c.id > id_)))
+        if ids is not None:
+            stmt = stmt.where(table.c.id.in_(ids))
         if company_id is not None and "company_id" in table.c:
             stmt = stmt.where(table.c.company_id == company_id)
         if category_id is not None and cls is Company:

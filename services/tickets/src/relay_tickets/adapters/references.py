@@ -11,7 +11,7 @@ from sqlalchemy import Row, Table, func, select
 from sqlalchemy.orm import Session
 
 from relay_tickets.adapters.tables import directory as d
-from relay_tickets.domain.access import ContactScope
+from relay_tickets.domain.access import ContactScope, StaffScope
 from relay_tickets.domain.parties import EMPLOYEE, GROUP, Party
 
 
@@ -92,6 +92,14 @@ class References:
     def service_object(self, object_id: str) -> Ref | None:
         r = self._row(d.service_objects, object_id)
         return self._managed(r, "service_object", company_id=r.company_id) if r else None
+
+    def staff_scope(self, employee_id: str) -> StaffScope:
+        """A specialist's groups: membership counts whether the group is active or not
+        (a deactivated group's closed tickets stay its members')."""
+        groups = self.session.scalars(
+            select(d.group_members.c.group_id).where(d.group_members.c.employee_id == employee_id)
+        )
+        return StaffScope(employee_id, frozenset(groups))
 
     def contact_scope(self, contact_id: str) -> ContactScope | None:
         r = self._row(d.contacts, contact_id)

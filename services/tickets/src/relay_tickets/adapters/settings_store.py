@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay_tickets.adapters.tables import settings as t
+from relay_tickets.domain.branding import LOGO_KEY
 from relay_tickets.domain.catalog import AttributeDefinition, Priority, TicketType, TypeSchema
 from relay_tickets.domain.file_types import DEFAULT_REFUSED
 from relay_tickets.domain.lifecycle import Lifecycle, Status
@@ -31,6 +32,9 @@ DESK_DEFAULTS: dict[str, Any] = {
     "reopen_window_days": 7,
     "attachment_max_bytes": 10 * 1024 * 1024,
     "refused_file_types": list(DEFAULT_REFUSED),
+    "brand_name": "Relay",
+    "brand_colour": "#1f5fbf",
+    "brand_logo": None,
 }
 
 
@@ -159,7 +163,9 @@ def load(session: Session) -> DeskConfig:
         if type_id is not None and type_id in type_keys and types[type_keys[type_id]].type.own_lifecycle
     }
     categories = {r.id: r.name for r in session.execute(select(t.client_categories.c.id, t.client_categories.c.name))}
-    desk = dict(DESK_DEFAULTS) | {r.key: r.value for r in session.execute(select(t.desk_settings))}
+    # The logo is for the UI only: no ticket command needs its hundreds of KB.
+    desk_rows = session.execute(select(t.desk_settings).where(t.desk_settings.c.key != LOGO_KEY))
+    desk = dict(DESK_DEFAULTS) | {r.key: r.value for r in desk_rows}
     return DeskConfig(types, priorities, statuses, graph(pairs.get(None, [])), own, categories, desk)
 
 

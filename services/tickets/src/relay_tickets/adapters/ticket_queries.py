@@ -16,19 +16,34 @@ import json
 import operator
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, and_, case, exists, false, func, literal_column, or_, select, text, tuple_, union
+from sqlalchemy import (
+    Text,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from relay_tickets.adapters.settings_store import DeskConfig
+from relay_tickets.adapters.tables.activity import comments
 from relay_tickets.adapters.tables.directory import contact_emails, contact_phones
 from relay_tickets.adapters.tables.tickets import ticket_observers, tickets
-from relay_tickets.adapters.visibility import visible_to
+from relay_tickets.adapters.visibility import specialist_arms, visible_to
 from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.parties import CONTACT, GROUP, Party
 from relay_tickets.domain.ticket import ContactRef, Ticket
@@ -286,6 +301,20 @@ def _after(key: ColumnElement | None, name: str, desc: bool, value: Any, number:
 class Page:
     tickets: list[Ticket]
     next_cursor: str | None
+    # ticket id -> the author kind of its newest comment (contact, employee, system), if any
+    last_comment_by: dict[str, str] = field(default_factory=dict)
+
+
+def last_comment_authors(session: Session, ticket_ids: Sequence[str]) -> dict[str, str]:
+    """Who wrote each ticket's newest comment: one statement for the page, one index
+    probe per ticket (ix_comments_ticket backwards), so a list can tell a ticket whose
+    customer spoke last."""
+    if not ticket_ids:
+        return {}
+    c = comments.c
+    newest = select(c.author_kind).where(c.ticket_id == tickets.c.id).order_by(c.ticket_version.desc()).limit(1)
+    rows = session.execute(select(tickets.c.id, newest.scalar_subquery()).where(tickets.c.id.in_(ticket_ids)))
+    return {ticket_id: kind for ticket_id, kind in rows if kind is not None}
 
 
 def ticket_page(
@@ -311,18 +340,30 @@ def ticket_page(
         # wants another index than a common one): 16 ms instead of 2 on 1M tickets.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     matches = phrase_matches(session, f.q) if f.q and dialect == "postgresql" else None
-    where = [visible_to(viewer), *conditions(f, config, now, dialect, matches)]
+    where = conditions(f, config, now, dialect, matches)
     if cursor is not None:
         value, number = decode_cursor(cursor, sort)
         where.append(_after(key, name, desc, value, number))
+    order = _order(key, name, desc)
+    arms = specialist_arms(viewer, session) if dialect == "postgresql" else None
+    if arms is not None:
+        # Each arm's own first page (see specialist_arms); the page is among them.
+        firsts = [
+            select(tickets.c.id).where(arm, *where).order_by(*order).limit(limit + 1).correlate(None).subquery()
+            for arm in arms
+        ]
+        where = [tickets.c.id.in_(union_all(*(select(first.c.id) for first in firsts)))]
+    else:
+        where.insert(0, visible_to(viewer))
     stmt = select(Ticket) if key is None else select(Ticket, key.label("sort_key"))
-    rows = session.execute(stmt.where(*where).order_by(*_order(key, name, desc)).limit(limit + 1)).all()
+    rows = session.execute(stmt.where(*where).order_by(*order).limit(limit + 1)).all()
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
         next_cursor = encode_cursor(sort, None if key is None else last.sort_key, last[0].number)
-    return Page([r[0] for r in rows], next_cursor)
+    found = [r[0] for r in rows]
+    return Page(found, next_cursor, last_comment_authors(session, [t.id for t in found]))
 
 
 def similar_tickets(session: Session, ticket: Ticket, viewer: Viewer, limit: int = 20) -> list[Ticket]:

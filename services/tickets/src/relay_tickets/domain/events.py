@@ -16,7 +16,9 @@ ASSIGNED = "ticket.assigned"
 COMMENT_ADDED = "ticket.comment_added"
 RATED = "ticket.rated"
 TIME_LOGGED = "ticket.time_logged"
-TICKET_EVENTS = (CREATED, UPDATED, STATUS_CHANGED, ASSIGNED, COMMENT_ADDED, RATED, TIME_LOGGED)
+MERGED = "ticket.merged"  # on the ticket that took the other one in
+SPLIT = "ticket.split"  # on the ticket a comment was split off
+TICKET_EVENTS = (CREATED, UPDATED, STATUS_CHANGED, ASSIGNED, COMMENT_ADDED, RATED, TIME_LOGGED, MERGED, SPLIT)
 
 
 @dataclass(frozen=True)

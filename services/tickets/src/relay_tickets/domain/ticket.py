@@ -476,3 +476,57 @@ class Ticket:
         self._record("rating", self.rating, rating, actor, now)
         self.rating, self.rating_comment, self.rated_at = rating, (comment or None), now
         self._raise(events.RATED, actor, now, rating=rating, comment=comment or None)
+
+    # -- merge and split -----------------------------------------------------------------
+    def merge_into(self, target: Ticket, actor: Actor, now: datetime, *, statuses: Mapping[str, Status]) -> None:
+        """The merged ticket's side: it gave its comments, files and time to `target` and
+        closes whatever its lifecycle says (a merge is Relay's close, like auto-close)."""
+        if target.id == self.id:
+            raise InvalidInput("a ticket cannot be merged into itself", field="into")
+        if self.status == CLOSED:
+            raise Conflict(f"#{self.number} is closed: a closed ticket is not merged", field="number")
+        if target.status == CLOSED:
+            raise Conflict(f"#{target.number} is closed: nothing is merged into a closed ticket", field="into")
+        self._record("merged_into", None, {"id": target.id, "number": target.number}, actor, now)
+        # Its time entries went with its comments: the total follows them, or reports count it twice.
+        self._record("time_spent_minutes", self.time_spent_minutes, 0, actor, now)
+        self.time_spent_minutes = 0
+        reason = f"merged into #{target.number}"
+        self.change_status(CLOSED, actor, now, lifecycle=Lifecycle(), statuses=statuses, forced=True, reason=reason)
+
+    def absorb(
+        self,
+        source: Ticket,
+        actor: Actor,
+        now: datetime,
+        *,
+        comments: int,
+        minutes: int,
+        observers: list[Party],
+        details: dict[str, Any],
+    ) -> int:
+        """The side that takes a merged ticket in: its observers, its time, and room in the
+        order of the conversation for its `comments` (comments are ordered and paged by the
+        version of the ticket that added them). Returns the first of the versions kept for
+        them; the ticket.merged event comes after them."""
+        first = self.version + 1
+        self.version += comments
+        current = set(self.observer_parties)
+        added = sorted(set(observers) - current)
+        if added:
+            self._record("observers", sorted(current), sorted(current | set(added)), actor, now)
+            self.observers = [*self.observers, *(TicketObserver(self.id, p.kind, p.id) for p in added)]
+        if minutes:
+            before = self.time_spent_minutes
+            self.time_spent_minutes = before + minutes
+            self._record("time_spent_minutes", before, self.time_spent_minutes, actor, now)
+        moved = dict(details.get("moved", {}), observers=len(added))
+        merged = {"id": source.id, "number": source.number, **moved}
+        self._record("merged_from", None, merged, actor, now)
+        self._raise(events.MERGED, actor, now, **{**details, "moved": moved})
+        return first
+
+    def comment_split(self, comment_id: str, new: Ticket, actor: Actor, now: datetime) -> None:
+        """A comment of this ticket became the ticket `new`; the comment stays, marked."""
+        self._record("split", None, {"comment_id": comment_id, "id": new.id, "number": new.number}, actor, now)
+        self._raise(events.SPLIT, actor, now, comment_id=comment_id, new_ticket={"id": new.id, "number": new.number})

@@ -12,7 +12,10 @@ GET /<id>/history: the entry's changes, oldest first (who, when, field, from, to
 Who: all staff and the system read the directory and write the clients' side;
 only administrators write employees and groups, and change what a customer may
 see (the service layer refuses it to others, naming the field); contacts get
-nothing here.
+nothing here. A specialist reads, changes and lists only the companies, contacts
+and service objects that a ticket they may see points at (any other is a 404);
+to pick one for a new ticket, GET /companies/lookup, /contacts/lookup and
+/service-objects/lookup answer every staff member with ids, names and companies.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from marshmallow import Schema
 
 from relay_tickets.domain.directory import Company, Contact, Employee, Entry, Group, ServiceObject
 from relay_tickets.domain.parties import EMPLOYEE, SYSTEM, Actor
+from relay_tickets.entrypoints import callers
 from relay_tickets.entrypoints import schemas_directory as sd
 from relay_tickets.entrypoints.schemas_history import DirectoryHistoryPageSchema, HistoryQuerySchema, history_out
 from relay_tickets.service_layer.directory import Directory
 from relaykit.crud_routes import Op, register_crud
 from relaykit.errors import BadRequest
 from relaykit.http import ETAG, IF_MATCH, current_identity, endpoint
-from relaykit.identity import ADMINISTRATOR, STAFF
+from relaykit.identity import ADMINISTRATOR, SPECIALIST, STAFF
 from relaykit.identity import SYSTEM as SYSTEM_ROLE
 from relaykit.service import Runtime
 
@@ -166,18 +170,42 @@ def register_directory_routes(app: Flask, runtime: Runtime) -> None:
     def now():
         return clock.now() if clock is not None else None
 
+    def reader():
+        """The caller as far as their reach matters: a specialist's groups, else nobody's business."""
+        return callers.viewer(runtime) if current_identity().role == SPECIALIST else None
+
     for resource in RESOURCES:
-        _register(app, directory, resource, now)
+        _register(app, directory, resource, now, reader)
 
 
-def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], Any]) -> None:
+def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], Any], reader: Callable[[], Any]) -> None:
     cls, one, many = r.cls, f"{r.article} {r.singular}", r.plural
 
-    def list_entries(query):
-        filters = {name: query.get(name) for name in r.filters}
+    def entries(query, viewer):
+        filters = {name: query.get(name) for name in r.filters} | {"ids": query.get("id")}
         return directory.page(
-            cls, q=query.get("q"), active=query["active"], cursor=query["cursor"], limit=query["limit"], **filters
+            cls,
+            q=query.get("q"),
+            active=query["active"],
+            cursor=query["cursor"],
+            limit=query["limit"],
+            viewer=viewer,
+            **filters,
         )
+
+    def list_entries(query):
+        return entries(query, None if cls.STAFF_SIDE else reader())
+
+    def reached(entry_id: str) -> str:
+        if not cls.STAFF_SIDE:
+            directory.check_reach(cls, entry_id, reader())
+        return entry_id
+
+    def get_entry(entry_id: str):
+        return directory.get(cls, reached(entry_id))
+
+    def update_entry(entry_id: str, body):
+        return directory.update(cls, reached(entry_id), body, caller(), if_match=if_match(), now=now())
 
     register_crud(
         app,
@@ -196,10 +224,10 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
         response_headers=[ETAG],
         listing=Op(f"List {many}, by name", list_entries, query=r.query),
         create=Op(f"Create {one}", lambda body: directory.create(cls, body, caller(), now=now()), errors=[409]),
-        get=Op(f"Read {one}", lambda entry_id: directory.get(cls, entry_id), errors=[404]),
+        get=Op(f"Read {one}", get_entry, errors=[404]),
         update=Op(
             f"Change {one} (only the fields sent)",
-            lambda entry_id, body: directory.update(cls, entry_id, body, caller(), if_match=if_match(), now=now()),
+            update_entry,
             errors=[400, 404, 409],
             headers=[IF_MATCH],
         ),
@@ -216,7 +244,7 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
             errors=[400, 404, 409],
         )
         def set_active(id: str):
-            entry = directory.set_active(cls, id, active, caller(), if_match=if_match(), now=now())
+            entry = directory.set_active(cls, reached(id), active, caller(), if_match=if_match(), now=now())
             return entry, etag(entry)
 
         app.add_url_rule(f"{r.path}/<id>/{verb}", endpoint=f"{verb}_{r.key}", view_func=set_active, methods=["POST"])
@@ -233,7 +261,24 @@ def _register(app: Flask, directory: Directory, r: Resource, now: Callable[[], A
         errors=[404],
     )
     def entry_history(id: str, query):
-        page = directory.history(cls, id, after=query["cursor"], limit=query["limit"])
+        page = directory.history(cls, reached(id), after=query["cursor"], limit=query["limit"])
         return {"items": [history_out(row) for row in page.items], "next_cursor": page.next_cursor}
 
     app.add_url_rule(f"{r.path}/<id>/history", endpoint=f"history_{r.key}", view_func=entry_history, methods=["GET"])
+
+    if cls.STAFF_SIDE:
+        return
+
+    @endpoint(
+        roles=READERS,
+        summary=f"Find {many} to pick for a ticket: ids, names and companies, for all staff",
+        query=r.query,
+        response=sd.DirectoryChoicePageSchema,
+        tags=TAGS,
+    )
+    def lookup(query):
+        # Whatever tickets the caller sees: a specialist registering a ticket picks its
+        # client here, and reads the whole card once a ticket of theirs points at it.
+        return entries(query, None)
+
+    app.add_url_rule(f"{r.path}/lookup", endpoint=f"lookup_{r.key}", view_func=lookup, methods=["GET"])

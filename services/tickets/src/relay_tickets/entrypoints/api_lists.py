@@ -78,7 +78,12 @@ def register_list_routes(app: Flask, runtime: Runtime) -> None:
             sort = sort or saved_sort
         page = lists.list_tickets(runtime, v, filters, sort=sort, limit=query["limit"], cursor=query.get("cursor"))
         config = settings_store(runtime).current()
-        return {"items": [present(t, v, config) for t in page.tickets], "next_cursor": page.next_cursor}
+        items = [present(t, v, config) for t in page.tickets]
+        if not v.is_contact:
+            # Staff lists tell a ticket whose customer wrote last (shown as unread).
+            for item in items:
+                item["last_comment_by"] = page.last_comment_by.get(item["id"])
+        return {"items": items, "next_cursor": page.next_cursor}
 
     @app.get("/tickets/<int:number>/similar")
     @endpoint(

@@ -12,13 +12,16 @@ from relay_tickets.domain.access import Viewer
 from relaykit import idempotency
 from relaykit.errors import BadRequest, Forbidden
 from relaykit.http import current_identity
-from relaykit.identity import CONTACT
+from relaykit.identity import CONTACT, SPECIALIST
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
 
 def viewer(runtime) -> Viewer:
     ident = current_identity()
+    if ident.role == SPECIALIST:
+        with runtime.db.reading() as s:
+            return Viewer(ident, staff=References(s).staff_scope(ident.subject))
     if ident.role != CONTACT:
         return Viewer(ident)
     with runtime.db.reading() as s:

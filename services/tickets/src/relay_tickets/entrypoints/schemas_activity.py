@@ -85,6 +85,10 @@ class TicketRefSchema(Schema):
     number = fields.Integer()
 
 
+class TicketNumberSchema(Schema):
+    number = fields.Integer()
+
+
 class CommentSchema(Schema):
     id = fields.String()
     ticket = fields.Nested(TicketRefSchema)
@@ -101,6 +105,16 @@ class CommentSchema(Schema):
         TicketRefSchema,
         allow_none=True,
         metadata={"description": "Set when the ticket was closed too long ago: the comment went to this new ticket."},
+    )
+    merged_from = fields.Nested(
+        TicketNumberSchema,
+        allow_none=True,
+        metadata={"description": "The ticket it was written on, when a merge moved it here."},
+    )
+    split_into = fields.Nested(
+        TicketNumberSchema,
+        allow_none=True,
+        metadata={"description": "The ticket this comment was split off into (staff only)."},
     )
 
 

@@ -87,6 +87,32 @@ class DirectoryListQuerySchema(Schema):
     active = fields.Boolean(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
     cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    id = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=None,
+        validate=validate.Length(max=MAX_PAGE),
+        metadata={"description": "Only these (repeated): names for the ids a list shows, in one call."},
+    )
+
+
+class DirectoryChoiceSchema(Schema):
+    """Enough to pick a company, contact or service object for a ticket, and no more."""
+
+    id = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+    company_id = fields.String(
+        allow_none=True, metadata={"description": "A contact's or service object's company (companies have none)."}
+    )
+    category_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "A company's client category, which SLA rules look at (a new ticket's preview)."},
+    )
+
+
+class DirectoryChoicePageSchema(Schema):
+    items = fields.List(fields.Nested(DirectoryChoiceSchema))
+    next_cursor = fields.String(allow_none=True)
 
 
 # -- companies ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from relay_tickets.domain import branding
 from relay_tickets.domain.catalog import ATTRIBUTE_KINDS
 from relay_tickets.domain.file_types import KINDS as FILE_KINDS
 from relay_tickets.domain.file_types import REFUSED_MAX
@@ -262,6 +263,24 @@ class DeskPatchSchema(Schema):
         validate=validate.Length(max=REFUSED_MAX),
         metadata={"description": f"files refused on upload: {' / '.join(FILE_KINDS)} and extensions like .iso"},
     )
+    brand_name = fields.String(
+        validate=[validate.Length(min=1, max=branding.NAME_MAX), not_blank],
+        metadata={"description": "the desk's name in the agents' UI"},
+    )
+    brand_colour = fields.String(
+        validate=validate.Regexp(r"#[0-9a-fA-F]{6}\Z", error="a colour is written #rrggbb"),
+        metadata={"description": "#rrggbb: the UI's top bar and accents"},
+    )
+    brand_logo = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=branding.LOGO_MAX_CHARS),
+        metadata={
+            "description": (
+                f"a data: URL of a {' / '.join(branding.LOGO_TYPES)} image of at most "
+                f"{branding.LOGO_MAX_BYTES // 1024} KB (no SVG); null or empty removes it"
+            )
+        },
+    )
 
 
 class DeskSchema(Schema):
@@ -270,6 +289,9 @@ class DeskSchema(Schema):
     reopen_window_days = fields.Integer()
     attachment_max_bytes = fields.Integer()
     refused_file_types = fields.List(fields.String())
+    brand_name = fields.String()
+    brand_colour = fields.String()
+    brand_logo = fields.String(allow_none=True)
 
 
 # -- the portal -------------------------------------------------------------------------------------------------

@@ -137,6 +137,10 @@ class TicketSchema(Schema):
     rating = fields.String(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     created_by = fields.Dict(allow_none=True)
+    last_comment_by = fields.String(
+        allow_none=True,
+        metadata={"description": "staff lists only: who wrote the newest comment (contact, employee, system)"},
+    )
     created_at = fields.String()
     updated_at = fields.String()
     version = fields.Integer()

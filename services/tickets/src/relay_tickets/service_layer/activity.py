@@ -34,6 +34,7 @@ from relay_tickets.domain.events import COMMENT_ADDED
 from relay_tickets.domain.file_types import refusal
 from relay_tickets.domain.parties import CONTACT, EMPLOYEE, Actor
 from relay_tickets.domain.ticket import SUBJECT_MAX, ContactRef, Ticket
+from relay_tickets.service_layer.merge import where_it_went
 from relay_tickets.service_layer.tickets import (
     CreateTicket,
     _check_if_match,
@@ -240,6 +241,7 @@ def add_comment(
         ticket = _load_by_id_or_number(uow, ticket_id, number, viewer)
         _check_if_match(ticket, if_match)
         config, actor, now = uow.config, on_behalf or viewer.actor, _now(uow)
+        ticket = where_it_went(uow, ticket, follow=actor.is_contact or not viewer.is_staff)
         public = decide_public(cmd.public, actor, config.default_comment_public)
         body = prepare_body(cmd.body, cmd.format)
         _check_file_types(files, config.refused_file_types)

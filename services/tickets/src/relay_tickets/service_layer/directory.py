@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,8 @@ from relay_tickets.adapters.directory_repository import (
     decode_cursor,
     encode_cursor,
 )
+from relay_tickets.adapters.visibility import reached_entries, reaches_entry
+from relay_tickets.domain.access import Viewer
 from relay_tickets.domain.directory import (
     ACTIVATED,
     CREATED,
@@ -415,6 +418,16 @@ class Directory:
     def activate(self, cls: type[E], id_: str, actor: Actor, **kw: Any) -> E:
         return self.set_active(cls, id_, True, actor, **kw)
 
+    # -- who reaches what --
+    def check_reach(self, cls: type[E], id_: str, viewer: Viewer | None) -> None:
+        """A company, contact or service object no ticket a specialist may see points at
+        is, to them, not there: the same 404 as a missing one."""
+        if viewer is None or reached_entries(viewer, cls.KIND) is None:
+            return
+        with self.transaction() as (session, _):
+            if not session.scalar(select(reaches_entry(viewer, cls.KIND, id_))):
+                raise NotFound(f"there is no {_label(cls)} {id_}", field="id")
+
     # -- reads --
     def get(self, cls: type[E], id_: str) -> E:
         with self.transaction() as (_, repo):
@@ -428,15 +441,17 @@ class Directory:
         active: bool | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        viewer: Viewer | None = None,
         **filters: Any,
     ) -> Page:
-        """By name; `next_cursor` is None on the last page."""
+        """By name; `next_cursor` is None on the last page; of what `viewer` reaches, if given."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"must be between 1 and {MAX_PAGE}", field="limit")
         after = decode_cursor(cursor) if cursor else None
         filters = {k: v for k, v in filters.items() if v is not None}
         with self.transaction() as (_, repo):
-            items = repo.page(cls, q=q or None, active=active, after=after, limit=limit + 1, **filters)
+            within = reached_entries(viewer, cls.KIND, repo.session) if viewer is not None else None
+            items = repo.page(cls, q=q or None, active=active, after=after, limit=limit + 1, within=within, **filters)
         more = len(items) > limit
         items = items[:limit]
         last = items[-1] if more and items else None

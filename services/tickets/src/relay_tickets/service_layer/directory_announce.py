@@ -61,4 +61,3 @@ class AnnounceStaffAtStart:
             except Exception:
                 log.exception("could not announce the employees; retrying")
                 stop.wait(5)
-

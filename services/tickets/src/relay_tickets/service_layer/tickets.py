@@ -242,7 +242,7 @@ def get_ticket_with_links(runtime, number: int, viewer: Viewer) -> tuple[Ticket,
     with TicketsUnitOfWork(runtime, read_only=True) as uow:
         ticket = _load(uow, number, viewer)
         links = uow.tickets.links(ticket.id)
-        if viewer.is_contact:
+        if not viewer.sees_every_ticket:
             links = [link for link in links if viewer.can_see(uow.tickets.get_by_id(link["ticket_id"]))]
         return ticket, links
 

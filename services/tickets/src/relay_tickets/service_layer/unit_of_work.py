@@ -54,6 +54,11 @@ class TicketsUnitOfWork(UnitOfWork):
                     event.ticket["number"] = ticket.number
                 self._describe_for_others(event.ticket)
 
+    def describe(self, snapshot: dict) -> dict:
+        """A snapshot an event carries besides its own ticket's, described like that one."""
+        self._describe_for_others(snapshot)
+        return snapshot
+
     def _describe_for_others(self, snapshot: dict) -> None:
         """What other services cannot tell from a snapshot alone: whether its status is
         closed or stops the SLA clocks, its client's category (SLA rules), and who may read

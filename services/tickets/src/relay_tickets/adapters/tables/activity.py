@@ -27,6 +27,10 @@ comments = Table(
     Column("channel", String(20), nullable=False),
     json_col("mentions"),
     Column("created_at", UtcDateTime, nullable=False),
+    # The ticket it was written on, when a merge moved it here (shown as "from #N").
+    Column("merged_from_number", BigInteger, nullable=True),
+    # The ticket it was split into (at most one).
+    Column("split_into_number", BigInteger, nullable=True),
     Index("ix_comments_ticket", "ticket_id", "ticket_version", unique=True),
 )
 

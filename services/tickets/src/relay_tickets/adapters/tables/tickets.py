@@ -72,6 +72,8 @@ tickets = Table(
     Index("ix_tickets_postponed_until", "postponed_until"),
     Index("ix_tickets_resolved_at", "status", "resolved_at"),
     Index("ix_tickets_parent", "parent_id"),
+    # A specialist's tickets: those they registered (with ix_tickets_responsible and the observers' keys).
+    Index("ix_tickets_created_by", "created_by_kind", "created_by_id", "number"),
     # Filters that find ticket ids elsewhere (observers) check these without the row.
     Index("ix_tickets_id_covering", "id", postgresql_include=["status", "priority", "internal", "updated_at"]),
 )

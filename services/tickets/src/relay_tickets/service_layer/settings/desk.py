@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from relay_tickets.adapters.settings_store import DESK_DEFAULTS
+from relay_tickets.domain import branding
 from relay_tickets.domain.file_types import clean_refused
 from relay_tickets.domain.parties import Actor
 from relay_tickets.service_layer.settings.transactions import changing, reading, remember
@@ -19,13 +20,26 @@ def get_desk(runtime: Runtime) -> dict[str, Any]:
         return DESK_DEFAULTS | repo.desk_values()
 
 
+_CLEAN = {
+    "refused_file_types": clean_refused,
+    "brand_name": branding.clean_name,
+    "brand_colour": branding.clean_colour,
+    "brand_logo": branding.clean_logo,
+}
+
+
+def _for_history(values: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(values) | {branding.LOGO_KEY: branding.logo_summary(values.get(branding.LOGO_KEY))}
+
+
 def update_desk(runtime: Runtime, changes: Mapping[str, Any], *, by: Actor) -> dict[str, Any]:
     with changing(runtime, by=by) as repo:
         before = DESK_DEFAULTS | repo.desk_values()
         for key, value in changes.items():
-            repo.set_desk(key, clean_refused(value) if key == "refused_file_types" else value)
+            clean = _CLEAN.get(key)
+            repo.set_desk(key, clean(value) if clean else value)
         after = DESK_DEFAULTS | repo.desk_values()
-        remember(runtime, repo, by, "desk", "desk", before, after)
+        remember(runtime, repo, by, "desk", "desk", _for_history(before), _for_history(after))
         return after
 
 
