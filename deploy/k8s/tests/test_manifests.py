@@ -425,7 +425,7 @@ def test_every_deployment_has_a_disruption_budget(name):
 def test_every_autoscaler_targets_a_deployment_with_cpu_requests(name):
     objs = rendered(name)
     hpas = of_kind(objs, "HorizontalPodAutoscaler")
-    assert {h["metadata"]["name"] for h in hpas} == {"gateway", "tickets-api", "sla-api"}
+    assert {h["metadata"]["name"] for h in hpas} == {"gateway", "tickets-api", "sla-api", "notify-api"}
     for h in hpas:
         ref = h["spec"]["scaleTargetRef"]
         assert (ref["apiVersion"], ref["kind"]) == ("apps/v1", "Deployment")

@@ -144,3 +144,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def upsert(session, table, values: dict, keys: list[str], update: list[str] | None = None) -> None:
+    """INSERT, or UPDATE the row with the same `keys` (its other columns, or `update`),
+    on PostgreSQL and SQLite alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**values)
+    columns = update if update is not None else [c for c in values if c not in keys]
+    if columns:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt)
