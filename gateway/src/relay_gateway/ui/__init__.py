@@ -35,6 +35,7 @@ PAGE_MODULES = [
     "relay_gateway.ui.pages_directory",
     "relay_gateway.ui.pages_settings",
     "relay_gateway.ui.pages_sla",
+    "relay_gateway.ui.pages_notify",
 ]
 
 

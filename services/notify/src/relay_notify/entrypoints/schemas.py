@@ -88,7 +88,7 @@ class ChannelsSchema(Schema):
 
 class SwitchSchema(Schema):
     notification = fields.String(required=True, validate=validate.OneOf(_KEYS))
-    audience = fields.String(dump_only=True)
+    audience = fields.String(dump_only=True, validate=validate.Length(max=10))
     channels = fields.Nested(ChannelsSchema, required=True)
 
 
@@ -165,8 +165,8 @@ class OutcomeSchema(Schema):
 
 # -- templates ----------------------------------------------------------------------------------
 class TemplateSchema(Schema):
-    key = fields.String(dump_only=True)
-    language = fields.String(dump_only=True)
+    key = fields.String(dump_only=True, validate=validate.Length(max=40))
+    language = fields.String(dump_only=True, validate=validate.Length(max=8))
     subject = fields.String(required=True, validate=validate.Length(max=1000))
     text = fields.String(required=True, validate=validate.Length(max=_TEXT))
     html = fields.String(allow_none=True, validate=validate.Length(max=_TEXT))
@@ -207,7 +207,7 @@ class PreferencesSchema(Schema):
 
 # -- webhooks -----------------------------------------------------------------------------------
 class WebhookSchema(Schema):
-    id = fields.String(dump_only=True)
+    id = fields.String(dump_only=True, validate=validate.Length(max=36))
     url = fields.String(required=True, validate=validate.Length(min=8, max=2000))
     event_types = fields.List(
         fields.String(validate=validate.Regexp(r"^[a-z_#*]+(\.[a-z_#*]+)*$")),
@@ -221,14 +221,16 @@ class WebhookSchema(Schema):
     )
     description = fields.String(validate=validate.Length(max=200))
     active = fields.Boolean()
-    failure_streak = fields.Integer(dump_only=True)
-    disabled_reason = fields.String(dump_only=True, allow_none=True)
+    failure_streak = fields.Integer(dump_only=True, validate=validate.Range(min=0, max=10**6))
+    disabled_reason = fields.String(dump_only=True, allow_none=True, validate=validate.Length(max=2000))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
 
 class WebhookCreatedSchema(WebhookSchema):
-    signing_secret = fields.String(dump_only=True, metadata={"description": "Shown once"})
+    signing_secret = fields.String(
+        dump_only=True, validate=validate.Length(max=200), metadata={"description": "Shown once"}
+    )
 
 
 class WebhookPatchSchema(Schema):
