@@ -36,6 +36,7 @@ PAGE_MODULES = [
     "relay_gateway.ui.pages_settings",
     "relay_gateway.ui.pages_sla",
     "relay_gateway.ui.pages_notify",
+    "relay_gateway.ui.pages_feedback",
 ]
 
 
