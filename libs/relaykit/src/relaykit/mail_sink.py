@@ -122,6 +122,8 @@ class SmtpSink:
         if self._controller is not None:
             return self
         self.folder.mkdir(parents=True, exist_ok=True)
+        # aiosmtpd logs every SMTP verb at INFO: a line per recipient would drown the log.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         kwargs: dict[str, Any] = {
             "server_hostname": self._server_hostname,
             "data_size_limit": self._data_size_limit,
