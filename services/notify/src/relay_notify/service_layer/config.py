@@ -57,6 +57,14 @@ SECRET_FIELDS = {"smtp": ("password",), "sms": ("password", "token")}
 
 
 def _env_defaults(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    """The defaults with the environment's values, worked out once per runtime."""
+    found = runtime.extensions.get("notify.config_defaults")
+    if found is None:
+        found = runtime.extensions["notify.config_defaults"] = _from_env(runtime)
+    return found
+
+
+def _from_env(runtime: Runtime) -> dict[str, dict[str, Any]]:
     values = deepcopy(DEFAULTS)
     extra = runtime.settings.extra
     if url := extra.get("NOTIFY_SMTP_URL"):
@@ -81,9 +89,12 @@ def _env_defaults(runtime: Runtime) -> dict[str, dict[str, Any]]:
 def get(runtime: Runtime, session: Session, key: str) -> dict[str, Any]:
     if key not in DEFAULTS:
         raise NotFound(f"no settings named {key!r}")
-    base = _env_defaults(runtime)[key]
-    saved = session.scalar(select(config.c.value).where(config.c.key == key))
-    return {**base, **(saved or {})}
+    # Read once per transaction: a batch of events reads the same settings many times.
+    cache = session.info.setdefault("notify.config", {})
+    if key not in cache:
+        saved = session.scalar(select(config.c.value).where(config.c.key == key))
+        cache[key] = {**_env_defaults(runtime)[key], **(saved or {})}
+    return dict(cache[key])
 
 
 def put(runtime: Runtime, session: Session, key: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +105,7 @@ def put(runtime: Runtime, session: Session, key: str, value: dict[str, Any]) -> 
         if value.get(name) in (None, "") and current and current.get(name):
             merged[name] = current[name]
     upsert(session, config, {"key": key, "value": merged, "updated_at": runtime.clock.now()}, ["key"])
+    session.info.get("notify.config", {}).pop(key, None)
     return get(runtime, session, key)
 
 
