@@ -35,7 +35,12 @@ class Transport:
         if r.ok:
             return Outcome(True)
         refused = dict(r.refused or {})
-        return Outcome(False, bool(r.permanent), r.error or f"SMTP {r.code}", refused)
+        error = r.error or f"SMTP {r.code}"
+        if refused:
+            # The server's own words ("550 5.1.1 no such user"): what the card, the delivery
+            # log and the failing address show as the reason.
+            error += ": " + "; ".join(f"{a}: {code} {reply}" for a, (code, reply) in refused.items())
+        return Outcome(False, bool(r.permanent), error, refused)
 
 
 _lock = threading.Lock()

@@ -78,7 +78,15 @@ def send_due(runtime: Runtime, limit: int = BATCH) -> int:
     now = runtime.clock.now()
     with runtime.db.session() as session:
         rows = _claim(session, notifications, now, (EMAIL, SMS), limit)
-        work = [_prepare(runtime, session, r, now) for r in rows]
+        work, gathered = [], set()
+        for r in rows:
+            # A burst's held mails come due together: the first gathers the others into
+            # its digest, and those must not go on their own as well.
+            if r["id"] in gathered:
+                continue
+            row, extra = _prepare(runtime, session, r, now)
+            gathered.update(m["id"] for m in (extra or {}).get("digest") or ())
+            work.append((row, extra))
         settings = {k: config.get(runtime, session, k) for k in ("smtp", "sms", "delivery")}
         session.commit()
     todo = [(row, extra) for row, extra in work if row is not None]
@@ -312,13 +320,20 @@ def record_webhook(runtime: Runtime, session: Session, row: dict[str, Any], sub:
             **common,
         )
     )
-    streak = (session.scalar(select(webhooks.c.failure_streak).where(webhooks.c.id == sub["id"])) or 0) + 1
+    # Locked (PostgreSQL): two workers failing the same subscription count one streak and
+    # only the one that disables it tells the administrators.
+    current = session.execute(
+        select(webhooks.c.failure_streak, webhooks.c.active).where(webhooks.c.id == sub["id"]).with_for_update()
+    ).first()
+    streak = (current.failure_streak if current else 0) + 1
     values: dict[str, Any] = {"failure_streak": streak}
-    if streak >= hooks.MAX_FAILURE_STREAK:
+    if streak >= hooks.MAX_FAILURE_STREAK and current is not None and current.active:
         values |= {"active": False, "disabled_reason": f"{streak} failed deliveries in a row; last: {result.error}"}
         from relay_notify.service_layer import admin_notices
 
         admin_notices.webhook_disabled(runtime, session, sub, streak)
+        # The rest of this batch's deliveries to it are not sent (deliver_webhooks checks).
+        sub["active"] = False
     session.execute(update(webhooks).where(webhooks.c.id == sub["id"]).values(**values))
     sent_total.labels("webhook", "failed" if done else "retry").inc()
 
