@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,15 @@ class Desk:
         under the data directory), oldest first."""
         return [mail_sink.read(p) for p in reversed(mail_sink.messages(self.rt.settings.data_dir, 10_000))]
 
+    def message_ids(self) -> list[str]:
+        """The Message-ID of every kept mail, from the headers alone (fast for many)."""
+        parser = BytesHeaderParser()
+        found = []
+        for path in mail_sink.messages(self.rt.settings.data_dir, 100_000):
+            with path.open("rb") as f:
+                found.append(parser.parse(f)["Message-ID"])
+        return found
+
     def mails_to(self, address: str) -> list[dict[str, Any]]:
         return [m for m in self.mails() if address in m["recipients"]]
 
@@ -291,3 +301,9 @@ def sink(notify, desk) -> Iterator[SmtpSink]:
 @pytest.fixture
 def api(notify):
     return notify.app.test_client()
+
+
+@pytest.fixture
+def desk_for():
+    """Desk(runtime) for a runtime of the test's own (on PostgreSQL, say)."""
+    return Desk

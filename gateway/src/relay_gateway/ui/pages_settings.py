@@ -247,6 +247,10 @@ i18n.add(
         "Answers": "Ответы",
         "Code": "Код",
         "Schemas": "Схемы",
+        "Loading…": "Загрузка…",
+        "No fields.": "Полей нет.",
+        "No such operation.": "Такой операции нет.",
+        "No such schema.": "Такой схемы нет.",
         "required": "обязательный",
         "Contents": "Содержание",
     }

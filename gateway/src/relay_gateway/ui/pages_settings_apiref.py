@@ -4,6 +4,10 @@ its parameters, the fields of its request body and its answers; the schemas it n
 follow, each field linked to the schema it refers to. A search box filters the
 operations in the page (static/settings.js). The raw document stays at /api/openapi.json.
 
+The page itself carries only each operation's line and each schema's name; the details
+of one are fetched (htmx) when it opens, because the whole of it is most of a megabyte and
+a browser took seconds to lay it out.
+
 The document is what the gateway's own /api/openapi.json route answers (it keeps it for
 30 s); the page's reading of it is kept as long.
 """
@@ -92,6 +96,7 @@ class Reference:
     groups: list[Group]
     schemas: dict[str, list[Field]]
     count: int
+    operations: dict[str, Operation] = field(default_factory=dict)
 
 
 def schema_anchor(name: str) -> str:
@@ -198,6 +203,7 @@ def read(doc: dict[str, Any]) -> Reference:
     titles = {t.get("name"): t.get("description") or t.get("name") for t in doc.get("tags", []) if isinstance(t, dict)}
     groups: dict[str, Group] = {}
     count = 0
+    by_anchor: dict[str, Operation] = {}
     for path, ops in sorted((doc.get("paths") or {}).items()):
         if not isinstance(ops, dict):
             continue
@@ -252,6 +258,7 @@ def read(doc: dict[str, Any]) -> Reference:
             )
             operation.search = " ".join([method, path, summary, str(tag), service, *(p.name for p in params)]).lower()
             group.tags.setdefault(str(tag), []).append(operation)
+            by_anchor[operation.anchor] = operation
     info = doc.get("info") or {}
     return Reference(
         title=str(info.get("title", "API")),
@@ -260,6 +267,7 @@ def read(doc: dict[str, Any]) -> Reference:
         groups=[groups[k] for k in sorted(groups)],
         schemas={name: fields_of(schema, schemas) for name, schema in sorted(schemas.items())},
         count=count,
+        operations=by_anchor,
     )
 
 
@@ -286,3 +294,21 @@ def reference() -> Reference:
 def api_reference() -> tuple[str, int]:
     ref = reference()
     return render("settings/api_reference.html", ref=ref, schema_anchor=schema_anchor, title=_("API reference"))
+
+
+@bp.get("/api-reference/operations/<anchor>")
+@page(STAFF)
+def api_reference_operation(anchor: str) -> tuple[str, int]:
+    op = reference().operations.get(anchor)
+    if op is None:
+        return render("_alert.html", 404, level="error", title=_("No such operation."))
+    return render("settings/api_operation.html", op=op, schema_anchor=schema_anchor)
+
+
+@bp.get("/api-reference/schemas/<path:name>")
+@page(STAFF)
+def api_reference_schema(name: str) -> tuple[str, int]:
+    schemas = reference().schemas
+    if name not in schemas:
+        return render("_alert.html", 404, level="error", title=_("No such schema."))
+    return render("settings/api_schema.html", name=name, fields=schemas[name], schema_anchor=schema_anchor)
