@@ -5,9 +5,11 @@
    transaction, as the consumer worker commits them. Each event makes several rows
    (email and in-app for the responsible and observers). Target: 2,000 notifications/s.
 2. Delivery: the queued emails sent by the sender through the SMTP pool to a real local
-   SMTP sink (aiosmtpd, every mail fsynced to disk before 250). Target: 300 emails/s.
+   SMTP sink (aiosmtpd, every mail fsynced to disk before 250), in a process of its own
+   as a mail server would be (`--sink inprocess`: in this one). Target: 300 emails/s.
 
   .venv/bin/python bench/notify_delivery.py [--events 2000] [--database sqlite|postgres]
+      [--sink process|inprocess]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from notify_end_to_end import free_port, start_sink
 from sqlalchemy import func, select, text
 
 from relay_notify.adapters.orm import notifications
@@ -113,6 +116,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--sink", choices=("process", "inprocess"), default="process")
     args = ap.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="relay-bench-notify-"))
     url = f"sqlite:///{data_dir}/notify.db" if args.database == "sqlite" else PG
@@ -131,6 +135,11 @@ def main() -> None:
             copies.keep_entry(s, "employee", a)
         # Every mail goes at once: the digest window would hold the second mail of a pair.
         config.put(rt, s, "delivery", {"digest_seconds": 0})
+        sink = None
+        if args.sink == "process":
+            port = free_port()
+            sink = start_sink(data_dir, port)
+            config.put(rt, s, "smtp", {"host": "127.0.0.1", "port": port})
         s.commit()
     events = [_message(n, agents) for n in range(args.events)]
 
@@ -164,9 +173,11 @@ def main() -> None:
     print(
         f"delivery: {sent} of {emails} emails sent to the local SMTP sink ({files} files) in {sent_s:.2f} s = "
         f"{sent / sent_s:,.0f} emails/s (pool of {pool}, "
-        f"{pool} sending threads)"
+        f"{pool} sending threads, sink {args.sink})"
     )
     mail.close_all()
+    if sink is not None:
+        sink.terminate()
     rt.db.dispose()
 
 

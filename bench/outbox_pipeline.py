@@ -117,8 +117,9 @@ def bare(total: int, rate: float | None) -> dict:
 
 # -- the relay pipeline -----------------------------------------------------------------
 class Pipeline:
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, services: tuple[str, ...] = ("tickets", "sla"), **env: str) -> None:
         run = uuid.uuid4().hex[:8]
+        self.services = services
         self.base = PG.rsplit("/", 1)[0]
         self.template = f"{self.base}/relaybench_{run}_{{service}}"
         self.env = os.environ | {
@@ -126,6 +127,7 @@ class Pipeline:
             "AMQP_URL": AMQP,
             "RELAY_NAMESPACE": f"bench{run}.",
             "RELAY_LOG_LEVEL": "WARNING",
+            **env,
         }
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen] = []
@@ -142,7 +144,7 @@ class Pipeline:
 
     def migrate(self) -> None:
         subprocess.run(
-            [sys.executable, "-m", "relaykit.cli", "migrate", "tickets", "sla"],
+            [sys.executable, "-m", "relaykit.cli", "migrate", *self.services],
             env=self.env,
             check=True,
             stdout=subprocess.DEVNULL,
@@ -162,27 +164,42 @@ class Pipeline:
             time.sleep(0.1)
         raise RuntimeError(f"{service}-worker did not become ready")
 
-    def create_tickets(self, total: int, rate: float | None) -> float:
-        """Register tickets through the tickets service's use case; returns the start time."""
-        from relay_tickets.adapters.orm import start_mappers
+    def create_tickets(
+        self, total: int, rate: float | None, contact_email: str | None = None
+    ) -> tuple[float, dict[int, datetime]]:
+        """Registers tickets through the tickets service's use case (for the contact with
+        that address, when given); returns the start time and each ticket's registration."""
+        from relay_tickets.adapters.mapping import start_mappers
+        from relay_tickets.adapters.references import References
         from relay_tickets.bootstrap import spec
-        from relay_tickets.service_layer import handlers
-        from relay_tickets.service_layer.unit_of_work import TicketsUnitOfWork
+        from relay_tickets.domain.access import Viewer
+        from relay_tickets.domain.parties import CONTACT
+        from relay_tickets.domain.ticket import ContactRef
+        from relay_tickets.service_layer import tickets as use
+        from relaykit.identity import SYSTEM, Identity
         from relaykit.service import Runtime
         from relaykit.settings import Settings
 
         rt = Runtime(spec, Settings(service="tickets", database_url=self.url("tickets"), amqp_url=AMQP))
         start_mappers()
+        contact = company_id = None
+        if contact_email:
+            with rt.db.sessions() as s:
+                ref = References(s).contact_by_email(contact_email)
+            contact, company_id = ContactRef(CONTACT, ref.id), ref.company_id
+        system = Viewer(Identity("bench", SYSTEM, name="bench"))
+        registered: dict[int, datetime] = {}
         start = time.time()
         for i in range(total):
             if rate is not None and (delay := start + i / rate - time.time()) > 0:
                 time.sleep(delay)
-            handlers.create_ticket(
-                lambda: TicketsUnitOfWork(rt.db, rt.outbox),
-                handlers.CreateTicket(subject=f"bench {i}", description=PAD),
+            cmd = use.CreateTicket(
+                subject=f"bench {i}", description=PAD, contact=contact, company_id=company_id, channel="api"
             )
+            ticket, _ = use.create_ticket(rt, cmd, system)
+            registered[ticket.number] = ticket.created_at
         rt.db.dispose()
-        return start
+        return start, registered
 
     def handled(self, total: int, timeout: float = 300) -> list[tuple[datetime, datetime]]:
         from sqlalchemy import create_engine, text
@@ -209,7 +226,7 @@ class Pipeline:
             p.wait(30)
         admin = create_engine(PG, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for service in ("tickets", "sla"):
+            for service in self.services:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.url(service).rsplit("/", 1)[1]}" WITH (FORCE)'))
         admin.dispose()
 
@@ -241,7 +258,7 @@ def pipeline_paced(rate: float, seconds: float, log_dir: Path) -> dict:
         p.migrate()
         p.start_worker("sla", 9653)
         p.start_worker("tickets", 9654)
-        start = p.create_tickets(total, rate)
+        start, _ = p.create_tickets(total, rate)
         rows = p.handled(total)
     finally:
         p.close()

@@ -36,6 +36,9 @@ PAGE_MODULES = [
     "relay_gateway.ui.pages_settings",
     "relay_gateway.ui.pages_sla",
     "relay_gateway.ui.pages_notify",
+    "relay_gateway.ui.pages_notify_settings",
+    "relay_gateway.ui.pages_notify_templates",
+    "relay_gateway.ui.pages_notify_webhooks",
     "relay_gateway.ui.pages_feedback",
 ]
 

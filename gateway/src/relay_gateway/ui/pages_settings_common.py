@@ -14,8 +14,16 @@ from flask import current_app, request, url_for
 from relay_gateway.ui.client import ServiceProblem
 from relay_gateway.ui.web import _
 
-# The SLA pages are another module's; they join the sub-navigation when they exist.
-_SLA_PAGES = (("ui.sla_calendars", "SLA calendars"), ("ui.sla_rules", "SLA rules"))
+# The SLA and notify pages are other modules'; they join the sub-navigation when they
+# exist: (endpoint, label, other path prefixes that belong to the section).
+_OTHER_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ui.sla_calendars", "SLA calendars", ()),
+    ("ui.sla_rules", "SLA rules", ()),
+    ("ui.notify_settings", "Notifications", ()),
+    ("ui.notify_channels", "Email and SMS", ()),
+    ("ui.notify_templates", "Notification templates", ()),
+    ("ui.notify_webhooks", "Webhooks", ()),
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,9 @@ def subnav() -> list[SubnavItem]:
         (_("Statuses"), url_for("ui.settings_statuses"), ()),
         (_("Default lifecycle"), url_for("ui.settings_default_lifecycle"), ()),
     ]
-    for endpoint, label in _SLA_PAGES:
+    for endpoint, label, also in _OTHER_PAGES:
         if endpoint in current_app.view_functions:
-            entries.append((_(label), url_for(endpoint), ()))
+            entries.append((_(label), url_for(endpoint), also))
     entries.append((_("API tokens"), url_for("ui.settings_tokens"), ()))
     path = request.path
     return [

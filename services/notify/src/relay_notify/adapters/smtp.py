@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import format_datetime, formataddr, make_msgid
 from types import TracebackType
 from typing import Any, Literal
@@ -142,7 +142,7 @@ class SmtpPool:
 
     # --- public -----------------------------------------------------------------------
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def send(self, msg: Message, recipients: list[str]) -> SendResult:
         """Send `msg` to the envelope `recipients` (Bcc headers are not sent).
 
         Fills From (from the config), Date and Message-ID on `msg` when they are
@@ -189,7 +189,7 @@ class SmtpPool:
 
     # --- sending ----------------------------------------------------------------------
 
-    def _send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def _send(self, msg: Message, recipients: list[str]) -> SendResult:
         rcpts = list(dict.fromkeys(r.strip() for r in recipients if r and r.strip()))
         if not rcpts:
             return SendResult(False, True, None, "no recipients")
@@ -223,7 +223,7 @@ class SmtpPool:
         finally:
             self._slots.release()
 
-    def _attempt(self, conn: _Conn, msg: EmailMessage, rcpts: list[str]) -> tuple[SendResult, bool, bool]:
+    def _attempt(self, conn: _Conn, msg: Message, rcpts: list[str]) -> tuple[SendResult, bool, bool]:
         """One try on one connection: (result, keep the connection, dropped before DATA)."""
         smtp = conn.smtp
         smtp.relay_data_started = False  # type: ignore[attr-defined]
@@ -277,7 +277,7 @@ class SmtpPool:
             log.info("some recipients refused", extra={"refused": sorted(partial)})
         return SendResult(True, False, code, None, partial), True, False
 
-    def _complete(self, msg: EmailMessage) -> None:
+    def _complete(self, msg: Message) -> None:
         cfg = self.config
         if msg.get("From") is None:
             try:

@@ -22,6 +22,7 @@ def _dialect(session: Session):
 
 
 def keep_entry(session: Session, kind: str, doc: dict[str, Any]) -> None:
+    forget(session)
     stmt = _dialect(session).insert(people).values(kind=kind, id=doc["id"], data=doc, version=doc["version"])
     session.execute(
         stmt.on_conflict_do_update(
@@ -48,6 +49,7 @@ def keep_ticket(session: Session, doc: dict[str, Any]) -> None:
 
 
 def keep_catalog(session: Session, data: dict[str, Any], sequence: int) -> None:
+    forget(session)
     current = session.scalar(select(catalog.c.sequence).where(catalog.c.id == 1))
     if current is None:
         session.execute(
@@ -55,6 +57,19 @@ def keep_catalog(session: Session, data: dict[str, Any], sequence: int) -> None:
         )
     elif sequence > current:
         session.execute(update(catalog).where(catalog.c.id == 1).values(data=data, sequence=sequence))
+
+
+def directory(session: Session) -> Directory:
+    """The transaction's reads of the copies, shared by every event of a consumer's batch;
+    a change to the copies in the same transaction starts them afresh (`forget`)."""
+    found = session.info.get("notify.directory")
+    if found is None:
+        found = session.info["notify.directory"] = Directory(session)
+    return found
+
+
+def forget(session: Session) -> None:
+    session.info.pop("notify.directory", None)
 
 
 class Directory:

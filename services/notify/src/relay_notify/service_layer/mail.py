@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from relay_notify.adapters import sms as sms_gateway
@@ -28,7 +28,7 @@ class Transport:
     def __init__(self, pool: SmtpPool) -> None:
         self.pool = pool
 
-    def send(self, message: EmailMessage, recipients: list[str]) -> Outcome:
+    def send(self, message: Message, recipients: list[str]) -> Outcome:
         r = self.pool.send(message, recipients)
         if r.ok and r.refused:
             return Outcome(False, True, f"refused: {r.refused}", dict(r.refused))

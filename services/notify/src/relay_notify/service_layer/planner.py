@@ -24,7 +24,7 @@ from relay_notify.adapters.orm import notifications, webhook_deliveries, webhook
 from relay_notify.domain import templates as tpl
 from relay_notify.domain.recipients import Audience, Delivery, Event, plan
 from relay_notify.domain.switches import EMAIL, ESSENTIAL, INAPP, SMS
-from relay_notify.service_layer import config, copies
+from relay_notify.service_layer import config, copies, doorbell
 from relay_notify.service_layer.templating import Library, context
 from relaykit import mail_tokens
 from relaykit.bus import Message
@@ -112,8 +112,10 @@ def copy_and_hook(runtime: Runtime, session: Session, message: Message) -> None:
 
 
 def write(runtime: Runtime, session: Session, message: Message, ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    names = copies.Directory(session)
-    prefs_cache: dict[str, Any] = {}
+    names = copies.directory(session)
+    # Preferences, templates and subscriptions change only through the API, never in a
+    # consumer's transaction: read once for the whole batch of events.
+    prefs_cache: dict[str, Any] = session.info.setdefault("notify.preferences", {})
 
     def prefs(employee_id: str):
         if employee_id not in prefs_cache:
@@ -135,13 +137,17 @@ def write(runtime: Runtime, session: Session, message: Message, ticket: dict[str
     desk = config.get(runtime, session, "desk")
     delivery = config.get(runtime, session, "delivery")
     zone = customers.get("time_zone") or "UTC"
-    library = Library(session)
+    library = session.info.get("notify.library")
+    if library is None:
+        library = session.info["notify.library"] = Library(session)
     now = runtime.clock.now()
     rows = []
     for dv in deliveries:
         language = dv.recipient.language or customers.get("default_language") or "en"
         rows.append(_row(runtime, session, message, ticket, dv, language, names, library, desk, zone, delivery, now))
     _insert(session, rows)
+    if any(r["channel"] != INAPP for r in rows):
+        doorbell.ring_after_commit(runtime, session)
     for r in rows:
         planned_total.labels(r["channel"], r["notification"]).inc()
     return rows
@@ -263,7 +269,11 @@ def _topic(pattern: list[str], words: list[str]) -> bool:
 
 
 def queue_webhooks(runtime: Runtime, session: Session, message: Message) -> int:
-    subs = session.execute(select(webhooks.c.id, webhooks.c.event_types).where(webhooks.c.active.is_(True))).all()
+    subs = session.info.get("notify.webhooks")
+    if subs is None:
+        subs = session.info["notify.webhooks"] = session.execute(
+            select(webhooks.c.id, webhooks.c.event_types).where(webhooks.c.active.is_(True))
+        ).all()
     wanted = [s.id for s in subs if wants(list(s.event_types or ()), message.type)]
     if not wanted:
         return 0
