@@ -38,6 +38,8 @@ test: install
 bench: install
 	$(BIN)/python bench/outbox_pipeline.py
 	$(BIN)/python bench/sla_calendar.py
+	$(BIN)/python bench/notify_delivery.py --database postgres
+	$(BIN)/python bench/notify_end_to_end.py --seconds 15
 
 ## freeze the current schemas as released (refuses a breaking change)
 contracts-release: install

@@ -122,6 +122,15 @@ def switches(runtime: Runtime, session: Session) -> Switches:
     return Switches.from_config(get(runtime, session, "switches"))
 
 
+def every_preference(session: Session, at_most: int = 2000) -> dict[str, Preferences] | None:
+    """Everyone's saved preferences at once (a row per employee who changed theirs), or None
+    when there are more than `at_most`: then `preferences_of` asks one at a time."""
+    found = session.execute(select(preferences.c.employee_id, preferences.c.data).limit(at_most + 1)).all()
+    if len(found) > at_most:
+        return None
+    return {employee_id: Preferences.from_data(data) for employee_id, data in found}
+
+
 def preferences_of(session: Session, employee_id: str) -> Preferences:
     data = session.scalar(select(preferences.c.data).where(preferences.c.employee_id == employee_id))
     return Preferences.from_data(data)

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from relay_notify.adapters.orm import catalog, people, tickets
 
 KINDS = ("employee", "contact", "company", "group")
+STAFF_KINDS = ("employee", "group")
+STAFF_AT_ONCE = 2000
 
 
 def _dialect(session: Session):
@@ -79,14 +81,34 @@ class Directory:
         self.session = session
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._catalog: dict[str, Any] | None = None
+        self._tried: set[str] = set()  # kinds whose loading at once was tried
+        self._complete: set[str] = set()  # kinds loaded at once: an id not cached is unknown
 
     def __call__(self, kind: str, id_: str) -> dict[str, Any] | None:
         key = (kind, id_)
         if key not in self._cache:
-            self._cache[key] = self.session.scalar(
-                select(people.c.data).where(people.c.kind == kind, people.c.id == id_)
-            )
+            if kind in STAFF_KINDS and kind not in self._tried:
+                self._tried.add(kind)
+                self._load_all(kind)
+            if key not in self._cache:
+                self._cache[key] = (
+                    None
+                    if kind in self._complete
+                    else self.session.scalar(select(people.c.data).where(people.c.kind == kind, people.c.id == id_))
+                )
         return self._cache[key]
+
+    def _load_all(self, kind: str) -> None:
+        """A desk's staff is small: one query for all of them instead of one per person,
+        unless there are more than STAFF_AT_ONCE (one at a time then)."""
+        found = self.session.execute(
+            select(people.c.id, people.c.data).where(people.c.kind == kind).limit(STAFF_AT_ONCE + 1)
+        ).all()
+        if len(found) > STAFF_AT_ONCE:
+            return
+        for id_, data in found:
+            self._cache[(kind, id_)] = data
+        self._complete.add(kind)
 
     def name(self, ref: dict[str, Any] | None) -> str:
         if not ref or not ref.get("id"):

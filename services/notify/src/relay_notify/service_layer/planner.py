@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from relay_notify.adapters.orm import notifications, webhook_deliveries, webhooks
 from relay_notify.domain import templates as tpl
-from relay_notify.domain.recipients import Audience, Delivery, Event, plan
+from relay_notify.domain.recipients import Audience, Delivery, Event, Preferences, plan
 from relay_notify.domain.switches import EMAIL, ESSENTIAL, INAPP, SMS
 from relay_notify.service_layer import config, copies, doorbell
 from relay_notify.service_layer.templating import Library, context
@@ -111,15 +111,26 @@ def copy_and_hook(runtime: Runtime, session: Session, message: Message) -> None:
     queue_webhooks(runtime, session, message)
 
 
+def _preferences(session: Session) -> tuple[dict[str, Preferences], bool]:
+    """The transaction's preferences and whether they are everyone's (loaded at once)."""
+    found = session.info.get("notify.preferences")
+    if found is None:
+        every = config.every_preference(session)
+        found = session.info["notify.preferences"] = (every if every is not None else {}, every is not None)
+    return found
+
+
 def write(runtime: Runtime, session: Session, message: Message, ticket: dict[str, Any]) -> list[dict[str, Any]]:
     names = copies.directory(session)
     # Preferences, templates and subscriptions change only through the API, never in a
     # consumer's transaction: read once for the whole batch of events.
-    prefs_cache: dict[str, Any] = session.info.setdefault("notify.preferences", {})
+    prefs_cache, complete = _preferences(session)
 
     def prefs(employee_id: str):
         if employee_id not in prefs_cache:
-            prefs_cache[employee_id] = config.preferences_of(session, employee_id)
+            # Loaded at once: someone not there never changed the defaults.
+            found = Preferences.from_data(None) if complete else config.preferences_of(session, employee_id)
+            prefs_cache[employee_id] = found
         return prefs_cache[employee_id]
 
     customers = config.get(runtime, session, "customers")
@@ -168,8 +179,10 @@ def _row(runtime, session, message, ticket, dv: Delivery, language, names, libra
     )
     state, error, subject, text, html = PENDING, None, "", "", None
     try:
-        rendered = tpl.render(library.template(dv.notification, language), library.design(language), ctx)
-        subject, text, html = rendered.subject, rendered.text, rendered.html
+        rendered = tpl.render(
+            library.template(dv.notification, language), library.design(language), ctx, html=dv.channel == EMAIL
+        )
+        subject, text, html = rendered.subject, rendered.text, rendered.html or None
     except tpl.TemplateError as err:
         # Recorded, visible on the card and in the delivery log; never a lost event.
         state, error = FAILED, f"template: {err}"

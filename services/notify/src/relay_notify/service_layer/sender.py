@@ -27,7 +27,7 @@ from email.utils import format_datetime, formataddr
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from relay_notify.adapters import webhooks as hooks
@@ -88,12 +88,13 @@ def send_due(runtime: Runtime, limit: int = BATCH) -> int:
         # What every row of the batch needs, asked once for the batch, not once per row.
         failing = _failing(session, {r["address"] for r in rows if r["channel"] == EMAIL})
         roots = _roots(session, {r["ticket_id"] for r in rows if r["channel"] == EMAIL and r["ticket_id"]})
+        bursts = _bursts(session, rows)
         for r in rows:
             # A burst's held mails come due together: the first gathers the others into
             # its digest, and those must not go on their own as well.
             if r["id"] in gathered:
                 continue
-            row, extra = _prepare(session, r, now, failing, roots)
+            row, extra = _prepare(session, r, failing, roots, bursts)
             gathered.update(m["id"] for m in (extra or {}).get("digest") or ())
             work.append((row, extra))
         settings = {k: config.get(runtime, session, k) for k in ("smtp", "sms", "delivery")}
@@ -104,7 +105,7 @@ def send_due(runtime: Runtime, limit: int = BATCH) -> int:
         row, extra = item
         outcome = _send_one(runtime, row, extra, settings)
         with runtime.db.session() as session:
-            _record(runtime, session, row, outcome, settings["delivery"])
+            _record(runtime, session, row, outcome, settings["delivery"], bool(extra.get("digest")))
             session.commit()
 
     # As many at once as the SMTP pool holds connections: the server's round trips (and
@@ -137,8 +138,39 @@ def _roots(session: Session, ticket_ids: set[str]) -> dict[str, str | None]:
     return {ticket_id: root for ticket_id, root in found}
 
 
+def _bursts(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every pending non-essential mail to the same address about the same ticket as a row
+    of the claim that may gather a digest, oldest first, in one query for the claim."""
+    pairs = {
+        (r["address"], r["ticket_id"])
+        for r in rows
+        if r["channel"] == EMAIL and r["ticket_id"] and r["notification"] not in ESSENTIAL
+    }
+    if not pairs:
+        return {}
+    c = notifications.c
+    found = session.execute(
+        select(notifications)
+        .where(
+            c.state == PENDING,
+            c.channel == EMAIL,
+            tuple_(c.address, c.ticket_id).in_(pairs),
+            c.notification.not_in(ESSENTIAL),
+        )
+        .order_by(c.created_at)
+    ).mappings()
+    bursts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for m in found:
+        bursts.setdefault((m["address"], m["ticket_id"]), []).append(dict(m))
+    return bursts
+
+
 def _prepare(
-    session: Session, row: dict[str, Any], now: datetime, failing: dict[str, str], roots: dict[str, str | None]
+    session: Session,
+    row: dict[str, Any],
+    failing: dict[str, str],
+    roots: dict[str, str | None],
+    bursts: dict[tuple[str, str], list[dict[str, Any]]],
 ):
     """Inside the claim: suppress mail to failing addresses, gather a digest, thread it."""
     if row["channel"] == EMAIL:
@@ -151,37 +183,18 @@ def _prepare(
             return None, None
         others = []
         if row["notification"] not in ESSENTIAL and row["ticket_id"]:
-            others = _digest_members(session, row, now)
+            # The first row of a burst takes the rest of it; they are gone from the burst then.
+            burst = bursts.pop((row["address"], row["ticket_id"]), [])
+            others = [m for m in burst if m["id"] != row["id"]]
+            if others:
+                session.execute(
+                    update(notifications)
+                    .where(notifications.c.id.in_([m["id"] for m in others]))
+                    .values(state=DIGESTED, digest_id=row["id"], next_attempt_at=None)
+                )
         thread = _thread(session, row, roots)
         return row, {"digest": others, "thread": thread}
     return row, {}
-
-
-def _digest_members(session: Session, row: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    found = (
-        session.execute(
-            select(notifications)
-            .where(
-                notifications.c.state == PENDING,
-                notifications.c.channel == EMAIL,
-                notifications.c.address == row["address"],
-                notifications.c.ticket_id == row["ticket_id"],
-                notifications.c.id != row["id"],
-                notifications.c.notification.not_in(ESSENTIAL),
-            )
-            .order_by(notifications.c.created_at)
-        )
-        .mappings()
-        .all()
-    )
-    members = [dict(r) for r in found]
-    if members:
-        session.execute(
-            update(notifications)
-            .where(notifications.c.id.in_([m["id"] for m in members]))
-            .values(state=DIGESTED, digest_id=row["id"], next_attempt_at=None)
-        )
-    return members
 
 
 def _thread(session: Session, row: dict[str, Any], roots: dict[str, str | None]) -> str | None:
@@ -251,7 +264,12 @@ def build_email(row: dict[str, Any], digest: list[dict[str, Any]], root: str | N
 
 
 def _record(
-    runtime: Runtime, session: Session, row: dict[str, Any], outcome: mail.Outcome, delivery: dict[str, Any]
+    runtime: Runtime,
+    session: Session,
+    row: dict[str, Any],
+    outcome: mail.Outcome,
+    delivery: dict[str, Any],
+    digested: bool,
 ) -> None:
     now = runtime.clock.now()
     channel = row["channel"]
@@ -261,7 +279,8 @@ def _record(
             .where(notifications.c.id == row["id"])
             .values(state=SENT, sent_at=now, next_attempt_at=None, last_error=outcome.error)
         )
-        session.execute(update(notifications).where(notifications.c.digest_id == row["id"]).values(sent_at=now))
+        if digested:
+            session.execute(update(notifications).where(notifications.c.digest_id == row["id"]).values(sent_at=now))
         sent_total.labels(channel, "sent").inc()
         return
     max_attempts = int(delivery.get("max_attempts") or 8)
@@ -281,6 +300,8 @@ def _record(
         values = {"next_attempt_at": now + retry_delay(row["attempts"] + 1), "last_error": outcome.error}
         sent_total.labels(channel, "retry").inc()
     session.execute(update(notifications).where(notifications.c.id == row["id"]).values(**values))
+    if not digested:
+        return
     # The burst's other updates fail with it, or wait for its next try (and are gathered again).
     members = update(notifications).where(notifications.c.digest_id == row["id"])
     if values.get("state") == FAILED:
