@@ -422,6 +422,9 @@ def notify_preferences_save() -> Response | tuple[str, int]:
 
 i18n.add(
     ru={
+        "One line with {number}, {subject}, {event}, {status} and {desk}; blank: the mail's subject.": (
+            "Одна строка с {number}, {subject}, {event}, {status} и {desk}; пусто — тема письма."
+        ),
         # the notifications page
         "Notification settings": "Настройки уведомлений",
         "Who hears of what": "Кто о чём узнаёт",

@@ -235,6 +235,14 @@ def _language_data(language: str) -> dict[str, Any]:
     return json.loads(_read(language, "language.json"))
 
 
+def event_words(notification: str, language: str) -> str:
+    """A notification in a few words (for an SMS), in `language`, else in English."""
+    for lang in (_language(language), DEFAULT_LANGUAGE):
+        if found := (_language_data(lang).get("sms_events") or {}).get(notification):
+            return found
+    return notification.replace("_", " ")
+
+
 def reply_separator(language: str) -> str:
     """The line mail-ingest cuts a reply at, in `language`."""
     return _language_data(_language(language))["reply_separator"]

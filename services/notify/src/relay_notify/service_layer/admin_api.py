@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from relay_notify.adapters.orm import notifications, people, templates
+from relay_notify.domain import sms_text
 from relay_notify.domain import templates as tpl
 from relay_notify.domain.recipients import Recipient
 from relay_notify.service_layer import config, copies, feed, mail
@@ -108,6 +109,12 @@ def write_setting(runtime: Runtime, key: str, body: dict[str, Any]) -> dict[str,
                 hooks.check_url(body["url_template"].replace("{to}", "0").replace("{text}", "x"), production=production)
             except hooks.UnsafeUrl as err:
                 raise InvalidInput(f"the gateway URL is refused: {err.reason}", field="url_template") from None
+        if key == "sms":
+            for name in ("employee_text", "contact_text"):
+                try:
+                    sms_text.check(body.get(name) or "")
+                except sms_text.BadSmsTemplate as err:
+                    raise InvalidInput(f"the SMS text is refused: {err.reason}", field=name) from None
         if key == "switches":
             current = config.switches(runtime, session).to_config()
             body = {**current, **body}

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from relay_notify.adapters.orm import notifications, webhook_deliveries, webhooks
+from relay_notify.domain import sms_text
 from relay_notify.domain import templates as tpl
 from relay_notify.domain.recipients import Audience, Delivery, Event, Preferences, plan
 from relay_notify.domain.switches import EMAIL, ESSENTIAL, INAPP, SMS
@@ -187,7 +188,7 @@ def _row(runtime, session, message, ticket, dv: Delivery, language, names, libra
         # Recorded, visible on the card and in the delivery log; never a lost event.
         state, error = FAILED, f"template: {err}"
     if dv.channel == SMS:
-        text = _sms_text(ticket, subject, text)
+        text = _sms_text(config.get(runtime, session, "sms"), dv, ticket, names, desk, language, subject)
         html = None
     number = ticket.get("number")
     row = {
@@ -226,9 +227,16 @@ def _row(runtime, session, message, ticket, dv: Delivery, language, names, libra
     return row
 
 
-def _sms_text(ticket: dict[str, Any], subject: str, text: str) -> str:
-    # An SMS is the subject (it already names the ticket), cut to two segments.
-    return (subject or f"#{ticket.get('number')}")[:300]
+def _sms_text(sms: dict[str, Any], dv: Delivery, ticket: dict[str, Any], names, desk, language, subject) -> str:
+    template = sms.get("employee_text" if dv.recipient.audience == "employee" else "contact_text") or ""
+    values = {
+        "number": ticket.get("number"),
+        "subject": ticket.get("subject"),
+        "event": tpl.event_words(dv.notification, language),
+        "status": names.label("statuses", ticket.get("status")),
+        "desk": desk.get("name"),
+    }
+    return sms_text.render(template, values, fallback=subject or f"#{ticket.get('number')}")
 
 
 def _held_until(session: Session, row: dict[str, Any], delivery: dict[str, Any], now: datetime) -> datetime:

@@ -4,8 +4,9 @@ never twice for an event (the rows are unique per event):
 
 - a worker claims due rows with a lease (`next_attempt_at` moved past the send), commits,
   sends, and records the outcome; a worker killed mid-send leaves its claimed rows to
-  come due again when the lease ends: the one message that was on the wire at the kill
-  may go a second time, the others were not sent yet (at least once);
+  come due again when the lease ends: the messages that were on the wire at the kill
+  (one per SMTP pool connection) may go a second time, the others were not sent yet
+  (at least once);
 - several workers claim with FOR UPDATE SKIP LOCKED on PostgreSQL, so none sends
   another's rows;
 - a temporary failure (4xx, timeout, connection refused) is tried again with backoff,
