@@ -40,6 +40,7 @@ PAGE_MODULES = [
     "relay_gateway.ui.pages_notify_templates",
     "relay_gateway.ui.pages_notify_webhooks",
     "relay_gateway.ui.pages_feedback",
+    "relay_gateway.ui.pages_unsubscribe",
 ]
 
 

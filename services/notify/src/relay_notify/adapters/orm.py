@@ -124,6 +124,16 @@ failing_addresses = Table(
     Column("since", UtcDateTime, nullable=False),
 )
 
+# An address that asked (List-Unsubscribe, one click) for no more of one non-essential
+# notification: its mails of that kind are recorded as suppressed, not sent.
+unsubscribes = Table(
+    "notify_unsubscribes",
+    metadata,
+    Column("address", String(320), primary_key=True),
+    Column("notification", String(40), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 webhooks = Table(
     "notify_webhooks",
     metadata,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from relay_notify.entrypoints import schemas as s
-from relay_notify.service_layer import admin_api, feed, outbox, webhook_admin
+from relay_notify.service_layer import admin_api, feed, outbox, unsubscribes, webhook_admin
 from relaykit.http import current_identity, endpoint
 from relaykit.identity import ADMINISTRATOR, STAFF, SYSTEM
 
@@ -34,6 +34,7 @@ def register_routes(app: Flask, runtime) -> None:
     _template_routes(app, runtime)
     _webhook_routes(app, runtime)
     _outbox_routes(app, runtime)
+    _unsubscribe_routes(app, runtime)
 
 
 def _notification_routes(app: Flask, runtime) -> None:
@@ -298,3 +299,45 @@ def _outbox_routes(app: Flask, runtime) -> None:
     )
     def notify_outbox_message(name):
         return outbox.message(runtime, name)
+
+
+def _unsubscribe_routes(app: Flask, runtime) -> None:
+    tags = ["unsubscribes"]
+
+    # The gateway's public one-click page calls this as the system: the token is the
+    # authority (signed, naming the mail it came in), not the caller.
+    @app.post("/unsubscribe")
+    @endpoint(
+        roles={SYSTEM, ADMINISTRATOR},
+        summary="Unsubscribe the address a mail went to from its kind of notification (the mail's signed token)",
+        body=s.UnsubscribeSchema,
+        response=s.UnsubscribedSchema,
+        tags=tags,
+        errors=[404, 422],
+    )
+    def notify_unsubscribe(body):
+        return unsubscribes.unsubscribe(runtime, body["token"])
+
+    @app.get("/unsubscribes")
+    @endpoint(
+        roles=ADMIN,
+        summary="Addresses unsubscribed from a notification, newest first",
+        query=s.UnsubscribedQuerySchema,
+        response=s.UnsubscribedListSchema,
+        tags=tags,
+    )
+    def notify_unsubscribes(query):
+        return {"items": unsubscribes.listing(runtime, query.get("address"))}
+
+    @app.post("/unsubscribes/resubscribe")
+    @endpoint(
+        roles=ADMIN,
+        summary="Send an unsubscribed address that notification again",
+        body=s.UnsubscribedSchema,
+        status=204,
+        tags=tags,
+        errors=[404],
+    )
+    def notify_resubscribe(body):
+        unsubscribes.resubscribe(runtime, body["address"], body["notification"])
+        return ""

@@ -291,3 +291,22 @@ class OutboxMessageSchema(OutboxItemSchema):
     text = fields.String(allow_none=True)
     html = fields.String(allow_none=True, metadata={"description": "Sanitised"})
     attachments = fields.List(fields.String())
+
+
+# -- unsubscribes (List-Unsubscribe) --------------------------------------------------------------
+class UnsubscribeSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+
+
+class UnsubscribedSchema(Schema):
+    address = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    notification = fields.String(required=True, validate=validate.OneOf(_KEYS))
+    since = fields.DateTime(dump_only=True)
+
+
+class UnsubscribedListSchema(Schema):
+    items = fields.List(fields.Nested(UnsubscribedSchema))
+
+
+class UnsubscribedQuerySchema(Schema):
+    address = fields.String(validate=validate.Length(min=3, max=320))

@@ -25,7 +25,7 @@ from relay_notify.domain import sms_text
 from relay_notify.domain import templates as tpl
 from relay_notify.domain.recipients import Audience, Delivery, Event, Preferences, plan
 from relay_notify.domain.switches import EMAIL, ESSENTIAL, INAPP, SMS
-from relay_notify.service_layer import config, copies, doorbell
+from relay_notify.service_layer import config, copies, doorbell, unsubscribes
 from relay_notify.service_layer.templating import Library, context
 from relaykit import mail_tokens
 from relaykit.bus import Message
@@ -34,6 +34,7 @@ from relaykit.service import Runtime
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, DIGESTED, SUPPRESSED = "pending", "sent", "failed", "digested", "suppressed"
+UNSUBSCRIBED = "the address unsubscribed from this notification"
 
 planned_total = Counter(
     "relay_notify_planned_total", "Notifications written, by channel and notification", ["channel", "notification"]
@@ -220,9 +221,15 @@ def _row(runtime, session, message, ticket, dv: Delivery, language, names, libra
     }
     if dv.channel == INAPP and state == PENDING:
         row.update(state=SENT, sent_at=now, next_attempt_at=None)
+    if (
+        state == PENDING
+        and unsubscribes.wanted(row)
+        and unsubscribes.is_unsubscribed(session, row["address"], row["notification"])
+    ):
+        row.update(state=SUPPRESSED, next_attempt_at=None, last_error=UNSUBSCRIBED)
     if dv.channel == EMAIL and number:
         row["message_id"] = mail_tokens.message_id(number, runtime.settings.identity_secret, mail_domain(desk))
-        if state == PENDING and dv.notification not in ESSENTIAL:
+        if row["state"] == PENDING and dv.notification not in ESSENTIAL:
             row["next_attempt_at"] = _held_until(session, row, delivery, now)
     return row
 

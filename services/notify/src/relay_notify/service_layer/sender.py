@@ -41,7 +41,7 @@ from relay_notify.adapters.orm import (
     webhooks,
 )
 from relay_notify.domain.switches import EMAIL, ESSENTIAL, SMS
-from relay_notify.service_layer import config, doorbell, mail
+from relay_notify.service_layer import config, doorbell, mail, unsubscribes
 from relay_notify.service_layer.planner import DIGESTED, FAILED, PENDING, SENT, SUPPRESSED
 from relaykit.service import Runtime
 
@@ -98,7 +98,7 @@ def send_due(runtime: Runtime, limit: int = BATCH) -> int:
             row, extra = _prepare(session, r, failing, roots, bursts)
             gathered.update(m["id"] for m in (extra or {}).get("digest") or ())
             work.append((row, extra))
-        settings = {k: config.get(runtime, session, k) for k in ("smtp", "sms", "delivery")}
+        settings = {k: config.get(runtime, session, k) for k in ("smtp", "sms", "delivery", "desk")}
         session.commit()
     todo = [(row, extra) for row, extra in work if row is not None]
 
@@ -216,13 +216,20 @@ def _send_one(runtime: Runtime, row: dict[str, Any], extra: dict[str, Any], sett
     with send_seconds.labels(row["channel"]).time():
         if row["channel"] == EMAIL:
             smtp = settings["smtp"]
-            message = build_email(row, extra.get("digest") or [], extra.get("thread"), smtp)
+            link = ""
+            if unsubscribes.wanted(row) and (base := settings["desk"].get("url")):
+                link = unsubscribes.link(base, row, runtime.settings.identity_secret)
+            message = build_email(row, extra.get("digest") or [], extra.get("thread"), smtp, link)
             return mail.transport(runtime, smtp).send(message, [row["address"]])
         production = bool(settings["delivery"].get("production"))
         return mail.send_sms(settings["sms"], row["address"], row["text"], production=production)
 
 
-def build_email(row: dict[str, Any], digest: list[dict[str, Any]], root: str | None, smtp: dict[str, Any]) -> Message:
+def build_email(
+    row: dict[str, Any], digest: list[dict[str, Any]], root: str | None, smtp: dict[str, Any], unsubscribe: str = ""
+) -> Message:
+    """The mail of a notification row (with the digest's other rows); `unsubscribe` is
+    its one-click unsubscribe link, for the non-essential ones."""
     number = row["ticket_number"]
     subject, text, html = row["subject"], row["text"], row["html"]
     if digest:
@@ -257,10 +264,10 @@ def build_email(row: dict[str, Any], digest: list[dict[str, Any]], root: str | N
     msg["X-Relay-Notification"] = row["notification"]
     if row["ticket_number"]:
         msg["X-Relay-Ticket"] = str(row["ticket_number"])
-    if row["notification"] not in ESSENTIAL:
-        unsubscribe = smtp.get("unsubscribe_url") or ""
-        if unsubscribe:
-            msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+    if unsubscribe:
+        # RFC 8058: a mail client may unsubscribe with one POST, without opening a page.
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return msg
 
 

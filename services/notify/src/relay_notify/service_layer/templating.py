@@ -90,7 +90,7 @@ def context(
         for action, key in (("rate_good", "rate_good"), ("rate_bad", "rate_bad"), ("reopen", "reopen")):
             links[key] = f"{base}/feedback/{mail_tokens.link_token(action, number, who, secret)}"
     if recipient.kind == "employee" and recipient.id:
-        links["unsubscribe"] = f"{base}/settings/my-notifications"
+        links["unsubscribe"] = f"{base}/notifications/preferences"
     ctx: dict[str, Any] = {
         "ticket": {
             "number": number or "",
