@@ -87,3 +87,14 @@ def specialist_page(browser, site):
     site.sign_in(page, *site.specialist)
     yield page
     ctx.close()
+
+
+@pytest.fixture
+def russian_admin_page(browser, site):
+    """The demo administrator, who chose no language, in a browser asking for Russian."""
+    ctx = browser.new_context(base_url=site.base_url, locale="ru-RU", extra_http_headers={"Accept-Language": "ru"})
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    site.sign_in(page, *site.admin)
+    yield page
+    ctx.close()

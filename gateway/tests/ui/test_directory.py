@@ -335,23 +335,14 @@ def test_every_kind_of_page_passes_axe(admin_page, site):
         assert_accessible(page)
 
 
-def test_russian_texts(browser, site):
-    ctx = browser.new_context(base_url=site.base_url, locale="ru-RU", extra_http_headers={"Accept-Language": "ru"})
-    ctx.set_default_timeout(10_000)
-    try:
-        page = ctx.new_page()
-        page.goto("/signin")
-        page.locator("#f-email").fill(site.admin[0])
-        page.locator("#f-password").fill(site.admin[1])
-        page.locator("button[type=submit]").click()
-        page.goto("/directory/companies")
-        assert page.get_by_role("heading", level=1).inner_text() == "Компании"
-        assert page.get_by_role("link", name="Новая компания").is_visible()
-        page.goto("/directory/employees/new")
-        assert page.get_by_role("heading", level=1).inner_text() == "Пригласить сотрудника"
-        assert page.get_by_role("button", name="Пригласить").is_visible()
-    finally:
-        ctx.close()
+def test_russian_texts(russian_admin_page):
+    page = russian_admin_page
+    page.goto("/directory/companies")
+    assert page.get_by_role("heading", level=1).inner_text() == "Компании"
+    assert page.get_by_role("link", name="Новая компания").is_visible()
+    page.goto("/directory/employees/new")
+    assert page.get_by_role("heading", level=1).inner_text() == "Пригласить сотрудника"
+    assert page.get_by_role("button", name="Пригласить").is_visible()
 
 
 def test_the_list_narrows_as_one_types(admin_page, site):

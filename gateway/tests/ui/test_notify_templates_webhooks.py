@@ -251,27 +251,15 @@ def test_a_webhook_shows_its_secret_once_logs_deliveries_and_is_deleted(admin_pa
     assert site.api("GET", f"/api/notify/webhooks/{hook_id}").status_code == 404
 
 
-def test_the_templates_and_webhooks_speak_russian(browser, site):
+def test_the_templates_and_webhooks_speak_russian(russian_admin_page):
     # The browser's language decides, as the demo administrator has chosen none.
-    ctx = browser.new_context(base_url=site.base_url, locale="ru-RU")
-    ctx.set_default_timeout(10_000)
-    try:
-        page = ctx.new_page()
-        page.goto("/signin")
-        page.locator("#f-email").fill(site.admin[0])
-        page.locator("#f-password").fill(site.admin[1])
-        page.get_by_role("button", name="Войти").click()
-        page.wait_for_url(re.compile(r"^(?!.*signin)"))
-        page.goto("/settings/notification-templates")
-        expect(page.get_by_role("heading", name="Шаблоны уведомлений")).to_be_visible()
-        expect(page.locator(f'tr[data-template-key="{KEY}"] td').first).to_contain_text(
-            "Сотруднику: вам назначена заявка"
-        )
-        page.goto(f"/settings/notification-templates/{KEY}/ru")
-        expect(page.get_by_label("Предпросмотр на заявке №")).to_be_visible()
-        expect(page.locator("#preview")).to_contain_text("образце значений")
-        page.goto("/settings/webhooks")
-        expect(page.get_by_role("heading", name="Вебхуки")).to_be_visible()
-        expect(page.get_by_role("heading", name="Добавить вебхук")).to_be_visible()
-    finally:
-        ctx.close()
+    page = russian_admin_page
+    page.goto("/settings/notification-templates")
+    expect(page.get_by_role("heading", name="Шаблоны уведомлений")).to_be_visible()
+    expect(page.locator(f'tr[data-template-key="{KEY}"] td').first).to_contain_text("Сотруднику: вам назначена заявка")
+    page.goto(f"/settings/notification-templates/{KEY}/ru")
+    expect(page.get_by_label("Предпросмотр на заявке №")).to_be_visible()
+    expect(page.locator("#preview")).to_contain_text("образце значений")
+    page.goto("/settings/webhooks")
+    expect(page.get_by_role("heading", name="Вебхуки")).to_be_visible()
+    expect(page.get_by_role("heading", name="Добавить вебхук")).to_be_visible()

@@ -429,24 +429,14 @@ def test_the_list_on_a_phone(browser, site):
         ctx.close()
 
 
-def test_the_list_in_russian(browser, site):
+def test_the_list_in_russian(russian_admin_page):
     # The admin chose no language: the browser's decides.
-    ctx = browser.new_context(base_url=site.base_url, locale="ru-RU")
-    ctx.set_default_timeout(10_000)
-    try:
-        page = ctx.new_page()
-        page.goto("/signin")
-        page.get_by_label("Эл. почта").fill(site.admin[0])
-        page.get_by_label("Пароль").fill(site.admin[1])
-        page.get_by_role("button", name="Войти").click()
-        page.wait_for_url(re.compile(r"/tickets$"))
-        page.goto("/tickets?view=open")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Заявки: Все открытые")  # noqa: RUF001
-        expect(page.get_by_role("link", name="Новая заявка")).to_be_visible()
-        page.goto("/tickets/new")
-        expect(page.get_by_role("heading", name="Сроки")).to_be_visible()
-    finally:
-        ctx.close()
+    page = russian_admin_page
+    page.goto("/tickets?view=open")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Заявки: Все открытые")  # noqa: RUF001
+    expect(page.get_by_role("link", name="Новая заявка")).to_be_visible()
+    page.goto("/tickets/new")
+    expect(page.get_by_role("heading", name="Сроки")).to_be_visible()
 
 
 def test_screenshot_of_the_list(admin_page, site):

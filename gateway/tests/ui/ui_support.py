@@ -38,9 +38,10 @@ class Site:
 
     def sign_in(self, page, email: str, password: str, next_path: str = "") -> None:
         page.goto("/signin" + (f"?next={next_path}" if next_path else ""))
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # By the fields' ids, not their labels: the page may speak another language.
+        page.locator("#f-email").fill(email)
+        page.locator("#f-password").fill(password)
+        page.locator("form button[type=submit]").first.click()
         page.wait_for_load_state()
         assert "/signin" not in page.url, page.content()[:2000]
 
