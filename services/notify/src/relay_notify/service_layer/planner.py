@@ -257,16 +257,21 @@ def _held_until(session: Session, row: dict[str, Any], delivery: dict[str, Any],
     thread = and_(c.channel == EMAIL, c.address == row["address"], c.ticket_id == row["ticket_id"])
     # The window opens with a mail that went (sent_at: the sender clears next_attempt_at
     # once it has sent, so that alone cannot tell) or one about to go at once.
-    sent = session.scalar(select(func.max(c.sent_at)).where(thread, c.sent_at > since))
-    going = session.scalar(
-        select(func.max(c.created_at)).where(
-            thread,
-            c.state == PENDING,
-            c.created_at > since,
-            c.digest_id.is_(None),
-            c.next_attempt_at <= c.created_at,
+    # Both in one round trip: this runs for every non-essential mail that is planned.
+    sent, going = session.execute(
+        select(
+            select(func.max(c.sent_at)).where(thread, c.sent_at > since).scalar_subquery(),
+            select(func.max(c.created_at))
+            .where(
+                thread,
+                c.state == PENDING,
+                c.created_at > since,
+                c.digest_id.is_(None),
+                c.next_attempt_at <= c.created_at,
+            )
+            .scalar_subquery(),
         )
-    )
+    ).one()
     last = max((t for t in (sent, going) if t is not None), default=None)
     return last + timedelta(seconds=window) if last is not None else now
 
