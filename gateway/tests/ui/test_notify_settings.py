@@ -253,3 +253,24 @@ def test_the_pages_say_so_when_notify_is_down(admin_page, site):
         assert_accessible(page)
     finally:
         upstreams["notify"] = notify
+
+
+def test_a_saved_sms_token_is_kept_when_blank_and_removed_when_asked(admin_page, site):
+    page = admin_page
+    page.goto("/settings/email-sms")
+    page.locator("#f-sms_token").fill("a-gateway-token-1234")
+    page.get_by_role("button", name="Save the SMS settings").click()
+    page.wait_for_url(re.compile(r"done=saved"))
+    expect(page.locator("#h-sms_token")).to_have_text("A token is saved; leave blank to keep it.")
+    assert _ok(site.api("GET", f"{SETTINGS}/sms"))["token_set"] is True
+
+    page.get_by_role("button", name="Save the SMS settings").click()  # blank: kept
+    page.wait_for_url(re.compile(r"done=saved"))
+    assert _ok(site.api("GET", f"{SETTINGS}/sms"))["token_set"] is True
+
+    page.get_by_label("Remove the saved token").check()
+    page.get_by_role("button", name="Save the SMS settings").click()
+    page.wait_for_url(re.compile(r"done=saved"))
+    expect(page.locator("#h-sms_token")).to_have_text("No token is saved.")
+    assert _ok(site.api("GET", f"{SETTINGS}/sms"))["token_set"] is False
+    expect(page.get_by_label("Remove the saved token")).to_have_count(0)

@@ -68,3 +68,13 @@ def test_the_saved_template_is_used_and_a_bad_one_is_refused_naming_the_field(de
     desk.handle(desk.assigned(ticket, ann))
     [row] = desk.rows(channel="sms")
     assert row["text"].endswith(f": #{ticket['number']} assigned to you")
+
+
+@pytest.mark.parametrize(("key", "secret"), [("smtp", "password"), ("sms", "password"), ("sms", "token")])
+def test_a_saved_secret_is_kept_when_blank_and_removed_only_when_asked(api, key, secret):
+    assert api.put(f"/settings/{key}", json={secret: "s3cret-value"}, headers=ADMIN).get_json()[f"{secret}_set"]
+    assert api.put(f"/settings/{key}", json={secret: ""}, headers=ADMIN).get_json()[f"{secret}_set"]
+    r = api.put(f"/settings/{key}", json={"forget": [secret]}, headers=ADMIN)
+    assert r.status_code == 200 and r.get_json()[f"{secret}_set"] is False
+    r = api.put(f"/settings/{key}", json={"forget": ["host"]}, headers=ADMIN)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"].startswith("forget")

@@ -260,10 +260,13 @@ def notify_channels() -> tuple[str, int]:
 
 
 def _secret(body: dict[str, Any], name: str, field: str, limit: int) -> None:
-    # Write-only: a blank input keeps the saved one, so the key is not sent at all.
+    # Write-only: a blank input keeps the saved one, so the key is not sent at all; the
+    # "remove" box asks notify to forget it.
     value = text(field, limit)
     if value:
         body[name] = value
+    elif checked(f"{field}_forget"):
+        body.setdefault("forget", []).append(name)
 
 
 def _save(key: str, body: dict[str, Any], fields: tuple[str, ...], prefix: str, shown: dict[str, Any]):
@@ -292,7 +295,7 @@ def notify_channels_smtp() -> Response | tuple[str, int]:
     }
     body = {k: v for k, v in body.items() if v is not None}
     _secret(body, "password", "password", 255)
-    shown = {k: v for k, v in body.items() if k != "password"} | _secrets_saved("smtp")
+    shown = {k: v for k, v in body.items() if k not in ("password", "forget")} | _secrets_saved("smtp")
     return _save("smtp", body, SMTP_FIELDS, "", shown)
 
 
@@ -342,7 +345,7 @@ def notify_channels_sms() -> Response | tuple[str, int]:
     }
     _secret(body, "password", "sms_password", 255)
     _secret(body, "token", "sms_token", 1000)
-    shown = {k: v for k, v in body.items() if k not in ("password", "token")} | _secrets_saved("sms")
+    shown = {k: v for k, v in body.items() if k not in ("password", "token", "forget")} | _secrets_saved("sms")
     shown |= {"headers": raw_headers, "success_status": text("sms_success_status", 200)}
     headers = _headers(raw_headers)
     if isinstance(headers, str):
@@ -516,6 +519,8 @@ i18n.add(
         "TLS": "TLS",
         "User name": "Имя пользователя",
         "A password is saved; leave blank to keep it.": "Пароль сохранён; оставьте пустым, чтобы не менять.",
+        "Remove the saved password": "Удалить сохранённый пароль",
+        "Remove the saved token": "Удалить сохранённый токен",
         "No password is saved.": "Пароль не сохранён.",
         "A token is saved; leave blank to keep it.": "Токен сохранён; оставьте пустым, чтобы не менять.",
         "No token is saved.": "Токен не сохранён.",

@@ -125,6 +125,12 @@ class SmtpSchema(Schema):
     username = fields.String(validate=validate.Length(max=255))
     password = fields.String(validate=validate.Length(max=255), load_only=True)
     password_set = fields.Boolean(dump_only=True)
+    forget = fields.List(
+        fields.String(validate=validate.OneOf(["password"])),
+        load_only=True,
+        validate=validate.Length(max=1),
+        metadata={"description": "Secrets to remove (a blank one is kept, not removed)"},
+    )
     from_address = fields.Email(validate=validate.Length(max=320))
     from_name = fields.String(validate=validate.Length(max=120))
     pool_size = fields.Integer(validate=validate.Range(min=1, max=32))
@@ -145,6 +151,12 @@ class SmsSchema(Schema):
     password_set = fields.Boolean(dump_only=True)
     token = fields.String(validate=validate.Length(max=1000), load_only=True)
     token_set = fields.Boolean(dump_only=True)
+    forget = fields.List(
+        fields.String(validate=validate.OneOf(["password", "token"])),
+        load_only=True,
+        validate=validate.Length(max=2),
+        metadata={"description": "Secrets to remove (a blank one is kept, not removed)"},
+    )
     success_status = fields.List(
         fields.Integer(validate=validate.Range(min=100, max=599)), validate=validate.Length(max=10)
     )

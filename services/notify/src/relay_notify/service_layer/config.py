@@ -98,11 +98,16 @@ def get(runtime: Runtime, session: Session, key: str) -> dict[str, Any]:
 
 
 def put(runtime: Runtime, session: Session, key: str, value: dict[str, Any]) -> dict[str, Any]:
+    value = dict(value)
+    forget = set(value.pop("forget", None) or ())
     current = session.scalar(select(config.c.value).where(config.c.key == key))
     merged = {**(current or {}), **value}
-    # A secret not sent again is kept: forms show secrets as blank.
+    # A secret not sent again is kept: forms show secrets as blank. Removing one is asked
+    # for by name (`forget`).
     for name in SECRET_FIELDS.get(key, ()):
-        if value.get(name) in (None, "") and current and current.get(name):
+        if name in forget:
+            merged[name] = ""
+        elif value.get(name) in (None, "") and current and current.get(name):
             merged[name] = current[name]
     upsert(session, config, {"key": key, "value": merged, "updated_at": runtime.clock.now()}, ["key"])
     session.info.get("notify.config", {}).pop(key, None)
