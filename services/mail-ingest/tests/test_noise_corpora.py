@@ -2,14 +2,13 @@
 
 import email
 import email.policy
-import os
 from pathlib import Path
 
 import pytest
+from corpora_support import CORPORA, need
 
 from relay_mail_ingest.domain.noise import classify
 
-CORPORA = Path(__file__).resolve().parents[3].parent / "shared" / "corpora"
 MAILDIR = CORPORA / "bounces-sisimai" / "maildir"
 
 # Reports our rules do not recognise yet: each would become a ticket (None) or is taken
@@ -41,10 +40,7 @@ NOT_YET = {
 
 
 def _need() -> None:
-    if not MAILDIR.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"corpus missing in CI: {MAILDIR}")
-        pytest.skip(f"corpus not present: {MAILDIR}")
+    need(MAILDIR)
 
 
 def _read(path: Path) -> email.message.Message:

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
+from corpora_support import CORPORA, need
 
 from relay_mail_ingest.domain.message import ParsedMessage
 from relay_mail_ingest.domain.parse import parse_message
 
-# tests -> mail-ingest -> services -> repo; the corpora live beside the repo.
-CORPORA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora").resolve()
 FLANKER = CORPORA / "mime-flanker" / "tests" / "fixtures" / "messages"
 MAILPARSER = CORPORA / "mime-mailparser" / "tests" / "mails"
 LIMIT_SECONDS = 5.0
 
 
 def _require(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        reason = f"corpus folder {folder} is missing"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}: CI must have ../shared/corpora checked out", pytrace=False)
-        pytest.skip(reason)
+    need(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     assert files, f"{folder} holds no files"
     return files

@@ -2,24 +2,20 @@
 
 import email
 import email.policy
-import os
 from pathlib import Path
 
 import pytest
+from corpora_support import CORPORA, need
 
 from relay_mail_ingest.domain.html_text import html_to_text
 from relay_mail_ingest.domain.reply import visible_reply
 
-CORPORA = Path(__file__).resolve().parents[3].parent / "shared" / "corpora"
 TALON = CORPORA / "replies-talon" / "tests" / "fixtures"
 GITHUB = CORPORA / "replies-github" / "test" / "emails"
 
 
 def _need(path: Path) -> None:
-    if not path.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"corpus missing in CI: {path}")
-        pytest.skip(f"corpus not present: {path}")
+    need(path)
 
 
 def _squash(text: str) -> str:
