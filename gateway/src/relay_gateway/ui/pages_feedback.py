@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Response, request
 
 from relay_gateway.ui import i18n
-from relay_gateway.ui.client import ServiceClient, ServiceDown, ServiceProblem
+from relay_gateway.ui.client import ServiceDown, ServiceProblem
 from relay_gateway.ui.pages_auth import _check_pre_token, _pre_token, _with_pre_cookie
-from relay_gateway.ui.web import _, bp, render, ui
+from relay_gateway.ui.web import _, api_as, bp, render, ui
 from relaykit import mail_tokens
 from relaykit.http import public
 from relaykit.identity import CONTACT, Identity
@@ -54,9 +54,7 @@ def feedback_post(token: str) -> Response:
     if claim.subject.startswith("company_"):
         problem = _("This mail went to your company's address: sign in to the portal to answer for the request.")
         return _with_pre_cookie(render("feedback.html", 403, problem=problem))
-    u = ui()
-    client = ServiceClient(u.upstreams, u.settings.identity_secret, u.settings.identity_ttl,
-                           Identity(subject=claim.subject, role=CONTACT))  # fmt: skip
+    client = api_as(Identity(subject=claim.subject, role=CONTACT))
     comment = request.form.get("comment", "").strip()[:2000] or None
     try:
         if claim.action == "reopen":

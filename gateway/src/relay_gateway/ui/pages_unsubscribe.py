@@ -12,11 +12,11 @@ from typing import Any
 from flask import Response, redirect, request, url_for
 
 from relay_gateway.ui import i18n
-from relay_gateway.ui.client import ServiceClient, ServiceDown, ServiceProblem
+from relay_gateway.ui.client import ServiceDown, ServiceProblem
 from relay_gateway.ui.pages_auth import _check_pre_token, _pre_token, _with_pre_cookie
 from relay_gateway.ui.pages_notify_settings import NOTIFICATION_LABELS
 from relay_gateway.ui.pages_settings_common import notice, when
-from relay_gateway.ui.web import ADMINS, _, api, bp, page, render, ui
+from relay_gateway.ui.web import ADMINS, _, api, api_as, bp, page, render, ui
 from relaykit import mail_tokens
 from relaykit.http import public
 from relaykit.identity import SYSTEM, Identity
@@ -49,9 +49,7 @@ def unsubscribe_post(token: str) -> Response:
         _check_pre_token()
     if not _valid(token):
         return _page(400, problem=_("This link is not valid any more."))
-    u = ui()
-    client = ServiceClient(u.upstreams, u.settings.identity_secret, u.settings.identity_ttl,
-                           Identity(subject="gateway-unsubscribe", role=SYSTEM))  # fmt: skip
+    client = api_as(Identity(subject="gateway-unsubscribe", role=SYSTEM))
     try:
         done = client.call("POST", "notify", "/unsubscribe", json_body={"token": token[:200]}).data
     except ServiceProblem as err:

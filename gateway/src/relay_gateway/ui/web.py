@@ -106,9 +106,15 @@ def identity_of(s: WebSession) -> Identity:
 def api() -> ServiceClient:
     """The services, called as the person signed in."""
     if "ui_api" not in g:
-        u = ui()
-        g.ui_api = ServiceClient(u.upstreams, u.settings.identity_secret, u.settings.identity_ttl, identity_of(user()))
+        g.ui_api = api_as(identity_of(user()))
     return g.ui_api
+
+
+def api_as(identity: Identity) -> ServiceClient:
+    """The services, called as `identity` (a page without a session acting for a link's
+    holder or as the system)."""
+    u = ui()
+    return ServiceClient(u.upstreams, u.settings.identity_secret, u.settings.identity_ttl, identity)
 
 
 def language() -> str:
